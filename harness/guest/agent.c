@@ -1,0 +1,611 @@
+/*
+ * modlab guest agent: runs as init (pid 1) on the guest kernel.
+ *
+ * It serves two serial ports:
+ *   ttyS1  the machine protocol (frames defined in harness/protocol.ts,
+ *          constants in protocol.h), raw 8-bit, nothing else writes there;
+ *   ttyS0  the console, shared with the kernel's printk, where a person can
+ *          type the same calls into a tiny shell.
+ *
+ * Every system call runs in a forked child, so that a kernel oops kills the
+ * child and not init; the child reports eax through a pipe.
+ */
+#include "sys.h"
+#include "protocol.h"
+
+#define SYS_fcntl 55
+#define F_SETFL 4
+#define O_NONBLOCK 04000
+#define FRAME_MAX (ML_HEADER_SIZE + ML_MAX_PAYLOAD + ML_TRAILER_SIZE)
+
+static int proto_fd = -1;
+static int con_fd = -1;
+
+/* Receive buffer holds at most one whole frame plus what follows it. */
+static u8 rx[FRAME_MAX + 4096];
+static u32 rx_len;
+static u8 tx[FRAME_MAX];
+static u8 filebuf[ML_MAX_PAYLOAD];
+
+/* gcc may emit calls to these even in freestanding code. */
+void *memcpy(void *d, const void *s, size_t n)
+{
+	u8 *dp = d;
+	const u8 *sp = s;
+	while (n--)
+		*dp++ = *sp++;
+	return d;
+}
+void *memset(void *d, int c, size_t n)
+{
+	u8 *dp = d;
+	while (n--)
+		*dp++ = (u8)c;
+	return d;
+}
+void *memmove(void *d, const void *s, size_t n)
+{
+	u8 *dp = d;
+	const u8 *sp = s;
+	if (dp < sp)
+		return memcpy(d, s, n);
+	while (n--)
+		dp[n] = sp[n];
+	return d;
+}
+
+static size_t slen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+static int seq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+static void write_all(int fd, const void *buf, u32 n)
+{
+	const u8 *p = buf;
+	while (n > 0) {
+		s32 r = sys3(SYS_write, fd, (u32)p, n);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			return;
+		p += r;
+		n -= (u32)r;
+	}
+}
+
+static void put32(u8 *p, u32 v)
+{
+	p[0] = (u8)v;
+	p[1] = (u8)(v >> 8);
+	p[2] = (u8)(v >> 16);
+	p[3] = (u8)(v >> 24);
+}
+
+static u32 get32(const u8 *p)
+{
+	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
+}
+
+static u32 crc_table[256];
+
+static void crc_init(void)
+{
+	for (u32 n = 0; n < 256; n++) {
+		u32 c = n;
+		for (int k = 0; k < 8; k++)
+			c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+		crc_table[n] = c;
+	}
+}
+
+static u32 crc32(const u8 *p, u32 n)
+{
+	u32 c = 0xffffffffu;
+	while (n--)
+		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
+	return c ^ 0xffffffffu;
+}
+
+/* Frames are built in tx and written in one go; the payload may already be there. */
+static void send_frame(u32 type, u32 id, const u8 *payload, u32 n)
+{
+	tx[0] = ML_MAGIC0;
+	tx[1] = ML_MAGIC1;
+	tx[2] = ML_PROTOCOL_VERSION;
+	tx[3] = (u8)type;
+	put32(tx + 4, id);
+	put32(tx + 8, n);
+	if (payload && payload != tx + ML_HEADER_SIZE)
+		memcpy(tx + ML_HEADER_SIZE, payload, n);
+	put32(tx + ML_HEADER_SIZE + n, crc32(tx, ML_HEADER_SIZE + n));
+	write_all(proto_fd, tx, ML_HEADER_SIZE + n + ML_TRAILER_SIZE);
+}
+
+static void send_error(u32 id, const char *msg)
+{
+	send_frame(ML_FRAME_ERROR, id, (const u8 *)msg, slen(msg));
+}
+
+/*
+ * Runs one system call in a child, as `uid` unless it is ML_NO_UID.
+ * Returns the outcome and its word (eax, signal or errno).
+ */
+static u32 run_call(u32 sysno, u32 uid, const u32 *argv, u32 *word)
+{
+	s32 fds[2];
+	s32 r = sys1(SYS_pipe, (u32)fds);
+	if (r < 0) {
+		*word = (u32)-r;
+		return ML_OUTCOME_SETUPFAILED;
+	}
+	s32 pid = sys0(SYS_fork);
+	if (pid < 0) {
+		sys1(SYS_close, fds[0]);
+		sys1(SYS_close, fds[1]);
+		*word = (u32)-pid;
+		return ML_OUTCOME_SETUPFAILED;
+	}
+	if (pid == 0) {
+		u8 msg[8];
+		sys1(SYS_close, fds[0]);
+		if (uid != ML_NO_UID) {
+			r = sys1(SYS_setuid32, uid);
+			if (r < 0) {
+				put32(msg, ML_OUTCOME_SETUPFAILED);
+				put32(msg + 4, (u32)-r);
+				write_all(fds[1], msg, 8);
+				sys1(SYS_exit, 0);
+			}
+		}
+		r = sys5((s32)sysno, argv[0], argv[1], argv[2], argv[3], argv[4]);
+		put32(msg, ML_OUTCOME_RETURNED);
+		put32(msg + 4, (u32)r);
+		write_all(fds[1], msg, 8);
+		sys1(SYS_exit, 0);
+	}
+	sys1(SYS_close, fds[1]);
+	u8 got[8];
+	u32 have = 0;
+	while (have < 8) {
+		r = sys3(SYS_read, fds[0], (u32)(got + have), 8 - have);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		have += (u32)r;
+	}
+	sys1(SYS_close, fds[0]);
+	s32 status = 0;
+	while (sys3(SYS_waitpid, pid, (u32)&status, 0) == -EINTR)
+		;
+	if (have == 8) {
+		*word = get32(got + 4);
+		return get32(got);
+	}
+	/* No report: the child died inside the call. */
+	*word = (u32)(status & 0x7f);
+	return ML_OUTCOME_KILLED;
+}
+
+static void serve_call(u32 id, const u8 *p, u32 n)
+{
+	u32 argv[ML_MAX_ARGS] = { 0 };
+	if (n < 12) {
+		send_error(id, "call payload too short");
+		return;
+	}
+	u32 sysno = get32(p), uid = get32(p + 4), argc = get32(p + 8);
+	u32 at = 12;
+	if (argc > ML_MAX_ARGS) {
+		send_error(id, "too many arguments");
+		return;
+	}
+	for (u32 i = 0; i < argc; i++) {
+		if (at + 8 > n) {
+			send_error(id, "argument list truncated");
+			return;
+		}
+		u32 kind = get32(p + at), value = get32(p + at + 4);
+		at += 8;
+		if (kind == ML_ARG_VALUE) {
+			argv[i] = value;
+		} else if (kind == ML_ARG_BUFFER) {
+			if (value > n - at) {
+				send_error(id, "argument buffer truncated");
+				return;
+			}
+			argv[i] = (u32)(p + at);
+			at += value;
+		} else {
+			send_error(id, "unknown argument kind");
+			return;
+		}
+	}
+	u32 word;
+	u32 outcome = run_call(sysno, uid, argv, &word);
+	u8 out[8];
+	put32(out, outcome);
+	put32(out + 4, word);
+	send_frame(ML_FRAME_RESULT, id, out, 8);
+}
+
+/* Reads a whole file into filebuf + 4; returns its length, or -errno. */
+static s32 read_file(const char *path)
+{
+	s32 fd = sys3(SYS_open, (u32)path, O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	u32 have = 0;
+	for (;;) {
+		u32 room = sizeof(filebuf) - 4 - have;
+		if (room == 0)
+			break;
+		s32 r = sys3(SYS_read, fd, (u32)(filebuf + 4 + have), room);
+		if (r == -EINTR)
+			continue;
+		if (r < 0) {
+			sys1(SYS_close, fd);
+			return r;
+		}
+		if (r == 0)
+			break;
+		have += (u32)r;
+	}
+	sys1(SYS_close, fd);
+	return (s32)have;
+}
+
+static void serve_read(u32 id, u8 *p, u32 n)
+{
+	/* The path is not NUL-terminated on the wire; the frame's CRC slot is free to hold one. */
+	char path[256];
+	if (n == 0 || n >= sizeof(path)) {
+		send_error(id, "bad path length");
+		return;
+	}
+	memcpy(path, p, n);
+	path[n] = 0;
+	s32 r = read_file(path);
+	u32 len = r < 0 ? 0 : (u32)r;
+	put32(filebuf, r < 0 ? (u32)-r : 0);
+	send_frame(ML_FRAME_FILE, id, filebuf, 4 + len);
+}
+
+static void serve_frame(u32 type, u32 id, u8 *p, u32 n)
+{
+	switch (type) {
+	case ML_FRAME_CALL:
+		serve_call(id, p, n);
+		break;
+	case ML_FRAME_READ:
+		serve_read(id, p, n);
+		break;
+	case ML_FRAME_PING:
+		send_frame(ML_FRAME_PONG, id, 0, 0);
+		break;
+	case ML_FRAME_EXIT:
+		/* init exiting is fatal for the kernel: that is the point of this request. */
+		sys1(SYS_exit, 0);
+		break;
+	default:
+		send_error(id, "unknown frame type");
+	}
+}
+
+/* Takes complete frames off the front of rx; skips garbage one byte at a time. */
+static void drain_frames(void)
+{
+	u32 pos = 0;
+	for (;;) {
+		while (pos + 1 < rx_len && !(rx[pos] == ML_MAGIC0 && rx[pos + 1] == ML_MAGIC1))
+			pos++;
+		if (pos + ML_HEADER_SIZE > rx_len)
+			break;
+		u8 *f = rx + pos;
+		u32 n = get32(f + 8);
+		if (f[2] != ML_PROTOCOL_VERSION || n > ML_MAX_PAYLOAD) {
+			pos++;
+			continue;
+		}
+		u32 total = ML_HEADER_SIZE + n + ML_TRAILER_SIZE;
+		if (pos + total > rx_len)
+			break;
+		if (crc32(f, ML_HEADER_SIZE + n) != get32(f + ML_HEADER_SIZE + n)) {
+			pos++;
+			continue;
+		}
+		serve_frame(f[3], get32(f + 4), f + ML_HEADER_SIZE, n);
+		pos += total;
+	}
+	memmove(rx, rx + pos, rx_len - pos);
+	rx_len -= pos;
+}
+
+static void make_raw(int fd)
+{
+	struct ktermios t;
+	if (sys3(SYS_ioctl, fd, TCGETS, (u32)&t) < 0)
+		return;
+	t.c_iflag = 0;
+	t.c_oflag = 0;
+	t.c_lflag = 0;
+	/* CS8 | CREAD | CLOCAL, keeping the baud bits: no parity, no modem lines. */
+	t.c_cflag = (t.c_cflag & 0x100f) | 0000060 | 0000200 | 0004000;
+	t.c_cc[5] = 0; /* VTIME */
+	t.c_cc[6] = 1; /* VMIN */
+	sys3(SYS_ioctl, fd, TCSETS, (u32)&t);
+}
+
+/* ---- the console shell ---- */
+
+static void say(const char *s)
+{
+	write_all(con_fd, s, slen(s));
+}
+
+static void say_hex(u32 v)
+{
+	char b[11];
+	b[0] = '0';
+	b[1] = 'x';
+	for (int i = 0; i < 8; i++)
+		b[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 15];
+	b[10] = 0;
+	say(b);
+}
+
+static void say_dec(u32 v)
+{
+	char b[11];
+	int i = 10;
+	b[i] = 0;
+	do {
+		b[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	say(b + i);
+}
+
+static const char *const errno_names[] = {
+	0, "EPERM", "ENOENT", "ESRCH", "EINTR", "EIO", "ENXIO", "E2BIG", "ENOEXEC", "EBADF", "ECHILD",
+	"EAGAIN", "ENOMEM", "EACCES", "EFAULT", "ENOTBLK", "EBUSY", "EEXIST", "EXDEV", "ENODEV", "ENOTDIR",
+	"EISDIR", "EINVAL", "ENFILE", "EMFILE", "ENOTTY", "ETXTBSY", "EFBIG", "ENOSPC", "ESPIPE", "EROFS",
+	"EMLINK", "EPIPE", "EDOM", "ERANGE", "EDEADLK", "ENAMETOOLONG", "ENOLCK", "ENOSYS",
+};
+
+/* Parses decimal or 0x-hex; returns 0 on a malformed number. */
+static int parse_num(const char *s, u32 *out)
+{
+	u32 v = 0, base = 10;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		base = 16, s += 2;
+	if (!*s)
+		return 0;
+	for (; *s; s++) {
+		u32 d;
+		if (*s >= '0' && *s <= '9')
+			d = (u32)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (u32)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (u32)(*s - 'A' + 10);
+		else
+			return 0;
+		if (v > (0xffffffffu - d) / base)
+			return 0;
+		v = v * base + d;
+	}
+	*out = v;
+	return 1;
+}
+
+/* NAME is a string, NULL for the null pointer, or @0xADDR for a raw pointer. */
+static u32 name_arg(char *word)
+{
+	u32 v;
+	if (seq(word, "NULL"))
+		return 0;
+	if (word[0] == '@' && parse_num(word + 1, &v))
+		return v;
+	return (u32)word;
+}
+
+static void say_result(const char *call, u32 outcome, u32 word)
+{
+	say(call);
+	if (outcome == ML_OUTCOME_SETUPFAILED) {
+		say(": could not set up the call, errno ");
+		say_dec(word);
+	} else if (outcome == ML_OUTCOME_KILLED) {
+		say(": the calling process died (signal ");
+		say_dec(word);
+		say(") - see the kernel messages above");
+	} else if (word >= 0xfffff001u) {
+		u32 e = (u32)-(s32)word;
+		say(" = -1 ");
+		say(e < sizeof(errno_names) / sizeof(errno_names[0]) ? errno_names[e] : "E?");
+		say(" (");
+		say_dec(e);
+		say(")");
+	} else {
+		say(" = ");
+		say_hex(word);
+	}
+	say("\n");
+}
+
+static void shell_help(void)
+{
+	say("commands:\n"
+	    "  create_module NAME SIZE [UID]   NAME: text, NULL, or @0xADDR for a raw pointer\n"
+	    "  delete_module NAME [UID]\n"
+	    "  cat FILE                        e.g. cat /proc/modules\n"
+	    "  uname\n"
+	    "  help\n");
+}
+
+static void shell_line(char *line)
+{
+	char *w[5];
+	int n = 0;
+	char *p = line;
+	while (*p && n < 5) {
+		while (*p == ' ' || *p == '\t')
+			*p++ = 0;
+		if (!*p)
+			break;
+		w[n++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+	}
+	if (n == 0)
+		return;
+	u32 argv[ML_MAX_ARGS] = { 0 };
+	u32 uid = ML_NO_UID, word, outcome, size;
+	if (seq(w[0], "help")) {
+		shell_help();
+	} else if (seq(w[0], "uname")) {
+		struct utsname u;
+		sys1(SYS_uname, (u32)&u);
+		say(u.sysname);
+		say(" ");
+		say(u.release);
+		say(" ");
+		say(u.version);
+		say("\n");
+	} else if (seq(w[0], "cat") && n == 2) {
+		s32 r = read_file(w[1]);
+		if (r < 0) {
+			say("cat: cannot read that file\n");
+		} else {
+			write_all(con_fd, filebuf + 4, (u32)r);
+		}
+	} else if (seq(w[0], "create_module") && (n == 3 || n == 4)) {
+		if (!parse_num(w[2], &size) || (n == 4 && !parse_num(w[3], &uid))) {
+			say("create_module: SIZE and UID are numbers (decimal or 0x hex)\n");
+			return;
+		}
+		argv[0] = name_arg(w[1]);
+		argv[1] = size;
+		outcome = run_call(127, uid, argv, &word);
+		say_result("create_module", outcome, word);
+	} else if (seq(w[0], "delete_module") && (n == 2 || n == 3)) {
+		if (n == 3 && !parse_num(w[2], &uid)) {
+			say("delete_module: UID is a number\n");
+			return;
+		}
+		argv[0] = name_arg(w[1]);
+		outcome = run_call(129, uid, argv, &word);
+		say_result("delete_module", outcome, word);
+	} else {
+		say("unknown command; try: help\n");
+	}
+}
+
+static char line[1024];
+static u32 line_len;
+
+static void serve_console(void)
+{
+	char buf[256];
+	s32 r = sys3(SYS_read, con_fd, (u32)buf, sizeof(buf));
+	if (r <= 0)
+		return;
+	for (s32 i = 0; i < r; i++) {
+		char c = buf[i];
+		if (c == '\n' || c == '\r') {
+			line[line_len] = 0;
+			shell_line(line);
+			line_len = 0;
+			say("modlab# ");
+		} else if (line_len < sizeof(line) - 1) {
+			line[line_len++] = c;
+		}
+	}
+}
+
+/* ---- start-up and the main loop ---- */
+
+static void setup_files(void)
+{
+	sys3(SYS_mknod, (u32)"/dev/ttyS0", S_IFCHR | 0600, (4 << 8) | 64);
+	sys3(SYS_mknod, (u32)"/dev/ttyS1", S_IFCHR | 0600, (4 << 8) | 65);
+	sys5(SYS_mount, (u32)"proc", (u32)"/proc", (u32)"proc", 0, 0);
+}
+
+static void main_loop(void)
+{
+	for (;;) {
+		u32 fds[32] = { 0 };
+		fds[proto_fd / 32] |= 1u << (proto_fd % 32);
+		if (con_fd >= 0)
+			fds[con_fd / 32] |= 1u << (con_fd % 32);
+		int maxfd = (proto_fd > con_fd ? proto_fd : con_fd) + 1;
+		s32 r = sys5(SYS_newselect, maxfd, (u32)fds, 0, 0, 0);
+		if (r <= 0)
+			continue;
+		if (fds[proto_fd / 32] & (1u << (proto_fd % 32))) {
+			u32 room = sizeof(rx) - rx_len;
+			if (room == 0) {
+				/* A full buffer without a frame in it is garbage: drop it. */
+				rx_len = 0;
+				room = sizeof(rx);
+			}
+			r = sys3(SYS_read, proto_fd, (u32)(rx + rx_len), room);
+			if (r > 0) {
+				rx_len += (u32)r;
+				drain_frames();
+			}
+		}
+		if (con_fd >= 0 && (fds[con_fd / 32] & (1u << (con_fd % 32))))
+			serve_console();
+	}
+}
+
+void agent_main(void)
+{
+	crc_init();
+	setup_files();
+	con_fd = sys3(SYS_open, (u32)"/dev/ttyS0", O_RDWR | O_NOCTTY, 0);
+	/* O_NONBLOCK so that open does not wait for a carrier on a port with no modem lines. */
+	proto_fd = sys3(SYS_open, (u32)"/dev/ttyS1", O_RDWR | O_NOCTTY | O_NONBLOCK, 0);
+	if (proto_fd < 0) {
+		say("modlab agent: cannot open /dev/ttyS1 (errno ");
+		say_dec((u32)-proto_fd);
+		say("); is the second serial port enabled?\n");
+		for (;;)
+			sys5(SYS_newselect, 0, 0, 0, 0, 0);
+	}
+	make_raw(proto_fd);
+	sys3(SYS_fcntl, proto_fd, F_SETFL, 0);
+
+	struct utsname u;
+	sys1(SYS_uname, (u32)&u);
+	u32 a = slen(u.release) + 1, b = slen(u.version) + 1;
+	memcpy(tx + ML_HEADER_SIZE, u.release, a);
+	memcpy(tx + ML_HEADER_SIZE + a, u.version, b);
+	send_frame(ML_FRAME_READY, 0, tx + ML_HEADER_SIZE, a + b);
+
+	say("\nmodlab agent ready on ");
+	say(u.release);
+	say(". Type help for commands.\nmodlab# ");
+	main_loop();
+}
+
+/* The kernel enters here with argc/argv on the stack; the agent needs neither. */
+__asm__(".globl _start\n"
+	"_start:\n"
+	"  xorl %ebp, %ebp\n"
+	"  andl $-16, %esp\n"
+	"  call agent_main\n"
+	"  hlt\n");

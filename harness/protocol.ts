@@ -1,0 +1,278 @@
+/**
+ * The wire protocol between the harness and the guest agent: the one place
+ * where it is defined. The C side (harness/guest/agent.c) includes
+ * harness/guest/protocol.h, which is generated from the constants below by
+ * `npm run build:guest`; a unit test fails when the two drift apart.
+ *
+ * Transport: the guest's second serial port (ttyS1, raw mode, 8 bits), which
+ * carries nothing else, so kernel messages on the console can never corrupt it.
+ *
+ * Frame layout, all integers little-endian, the same in both directions:
+ *
+ *   offset  size  field
+ *   0       2     magic "ML" (0x4d 0x4c)
+ *   2       1     protocol version (PROTOCOL_VERSION)
+ *   3       1     frame type (FrameType)
+ *   4       4     request id: chosen by the host, echoed by the agent's reply
+ *   8       4     payload length N (at most MAX_PAYLOAD)
+ *   12      N     payload (layout per type, below)
+ *   12+N    4     CRC-32 (IEEE 802.3) of bytes 0 .. 12+N-1
+ *
+ * Payloads:
+ *   READY   agent→host, id 0: utsname release, NUL, utsname version, NUL.
+ *   CALL    host→agent: u32 syscall number, u32 uid (NO_UID keeps root),
+ *           u32 argument count (≤ MAX_ARGS), then per argument:
+ *           u32 kind (ArgKind), u32 value, and for ArgKind.Buffer `value` bytes
+ *           of data that the agent places in its memory and passes by address.
+ *   RESULT  agent→host: u32 outcome (CallOutcome), u32 raw eax of the call
+ *           (Returned) / the signal number (Killed) / the errno (SetupFailed).
+ *   READ    host→agent: a path; the agent reads the whole file.
+ *   FILE    agent→host: u32 errno (0 on success), then the file's bytes.
+ *   PING    host→agent, empty; PONG agent→host, empty.
+ *   EXIT    host→agent, empty: init exits, which makes the kernel panic
+ *           (a real fault, used to test recovery).
+ *   ERROR   agent→host: a message about a request it could not serve.
+ */
+
+export const PROTOCOL_VERSION = 1;
+export const MAGIC = [0x4d, 0x4c] as const;
+export const HEADER_SIZE = 12;
+export const TRAILER_SIZE = 4;
+/** Large enough for a 64 KiB name or a module image, small enough for the agent's static buffers. */
+export const MAX_PAYLOAD = 1 << 20;
+export const MAX_ARGS = 5;
+export const NO_UID = 0xffffffff;
+
+export const FrameType = {
+  Ready: 0x01,
+  Call: 0x10,
+  Result: 0x11,
+  Read: 0x20,
+  File: 0x21,
+  Ping: 0x30,
+  Pong: 0x31,
+  Exit: 0x40,
+  Error: 0x7f,
+} as const;
+export type FrameType = (typeof FrameType)[keyof typeof FrameType];
+
+export const ArgKind = {
+  /** Passed as is: a number or a raw pointer value. */
+  Value: 0,
+  /** Bytes placed in the agent's memory; the call gets their address. */
+  Buffer: 1,
+} as const;
+export type ArgKind = (typeof ArgKind)[keyof typeof ArgKind];
+
+export const CallOutcome = {
+  /** The system call returned; the second word is eax. */
+  Returned: 0,
+  /** The calling child died from a signal (after a kernel oops, for one). */
+  Killed: 1,
+  /** The child could not be set up (setuid or fork failed); the word is the errno. */
+  SetupFailed: 2,
+} as const;
+export type CallOutcome = (typeof CallOutcome)[keyof typeof CallOutcome];
+
+/** i386 system call numbers the harness asks for. */
+export const Syscall = {
+  create_module: 127,
+  init_module: 128,
+  delete_module: 129,
+  query_module: 167,
+} as const;
+
+export interface Frame {
+  type: number;
+  id: number;
+  payload: Uint8Array;
+}
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let c = 0xffffffff;
+  for (let i = start; i < end; i++) c = (CRC_TABLE[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+export function encodeFrame(frame: Frame): Uint8Array {
+  const n = frame.payload.length;
+  if (n > MAX_PAYLOAD) throw new RangeError(`frame payload of ${n} bytes exceeds the limit of ${MAX_PAYLOAD}`);
+  const out = new Uint8Array(HEADER_SIZE + n + TRAILER_SIZE);
+  const view = new DataView(out.buffer);
+  out[0] = MAGIC[0];
+  out[1] = MAGIC[1];
+  out[2] = PROTOCOL_VERSION;
+  out[3] = frame.type;
+  view.setUint32(4, frame.id >>> 0, true);
+  view.setUint32(8, n, true);
+  out.set(frame.payload, HEADER_SIZE);
+  view.setUint32(HEADER_SIZE + n, crc32(out, 0, HEADER_SIZE + n), true);
+  return out;
+}
+
+/** Counters of what the decoder threw away; they only ever grow. */
+export interface DecoderStats {
+  framesOk: number;
+  badCrc: number;
+  badHeader: number;
+  skippedBytes: number;
+}
+
+/**
+ * Incremental frame decoder over an unreliable byte stream: it resynchronises
+ * on the magic after garbage or a corrupt frame and never throws on input.
+ */
+export class FrameDecoder {
+  readonly stats: DecoderStats = { framesOk: 0, badCrc: 0, badHeader: 0, skippedBytes: 0 };
+  private buf = new Uint8Array(4096);
+  private len = 0;
+
+  push(chunk: Uint8Array): Frame[] {
+    this.append(chunk);
+    const frames: Frame[] = [];
+    let pos = 0;
+    for (;;) {
+      while (pos + 1 < this.len && !(this.buf[pos] === MAGIC[0] && this.buf[pos + 1] === MAGIC[1])) {
+        pos++;
+        this.stats.skippedBytes++;
+      }
+      if (pos + HEADER_SIZE > this.len) break;
+      const view = new DataView(this.buf.buffer, this.buf.byteOffset + pos);
+      const n = view.getUint32(8, true);
+      if (this.buf[pos + 2] !== PROTOCOL_VERSION || n > MAX_PAYLOAD) {
+        this.stats.badHeader++;
+        this.stats.skippedBytes++;
+        pos++;
+        continue;
+      }
+      const total = HEADER_SIZE + n + TRAILER_SIZE;
+      if (pos + total > this.len) break;
+      const want = view.getUint32(HEADER_SIZE + n, true);
+      if (crc32(this.buf, pos, pos + HEADER_SIZE + n) !== want) {
+        this.stats.badCrc++;
+        this.stats.skippedBytes++;
+        pos++;
+        continue;
+      }
+      frames.push({
+        type: this.buf[pos + 3] as number,
+        id: view.getUint32(4, true),
+        payload: this.buf.slice(pos + HEADER_SIZE, pos + HEADER_SIZE + n),
+      });
+      this.stats.framesOk++;
+      pos += total;
+    }
+    this.buf.copyWithin(0, pos, this.len);
+    this.len -= pos;
+    return frames;
+  }
+
+  private append(chunk: Uint8Array): void {
+    if (this.len + chunk.length > this.buf.length) {
+      let size = this.buf.length;
+      while (size < this.len + chunk.length) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.buf.subarray(0, this.len));
+      this.buf = next;
+    }
+    this.buf.set(chunk, this.len);
+    this.len += chunk.length;
+  }
+}
+
+/** Little-endian payload writer. */
+export class PayloadWriter {
+  private parts: Uint8Array[] = [];
+  private size = 0;
+
+  u32(value: number): this {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, value >>> 0, true);
+    return this.bytes(b);
+  }
+
+  bytes(b: Uint8Array): this {
+    this.parts.push(b);
+    this.size += b.length;
+    return this;
+  }
+
+  finish(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let at = 0;
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+}
+
+/** Argument of a CALL frame. */
+export type CallArg = { kind: 'value'; value: number } | { kind: 'buffer'; bytes: Uint8Array };
+
+export function encodeCall(syscall: number, uid: number | null, args: readonly CallArg[]): Uint8Array {
+  if (args.length > MAX_ARGS) throw new RangeError(`at most ${MAX_ARGS} arguments`);
+  const w = new PayloadWriter().u32(syscall).u32(uid === null ? NO_UID : uid).u32(args.length);
+  for (const a of args) {
+    if (a.kind === 'value') w.u32(ArgKind.Value).u32(a.value);
+    else w.u32(ArgKind.Buffer).u32(a.bytes.length).bytes(a.bytes);
+  }
+  return w.finish();
+}
+
+export type DecodedResult =
+  | { outcome: 'returned'; eax: number }
+  | { outcome: 'killed'; signal: number }
+  | { outcome: 'setup-failed'; errno: number };
+
+export function decodeResult(payload: Uint8Array): DecodedResult | null {
+  if (payload.length !== 8) return null;
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
+  const outcome = view.getUint32(0, true);
+  const word = view.getUint32(4, true);
+  switch (outcome) {
+    case CallOutcome.Returned:
+      return { outcome: 'returned', eax: word };
+    case CallOutcome.Killed:
+      return { outcome: 'killed', signal: word };
+    case CallOutcome.SetupFailed:
+      return { outcome: 'setup-failed', errno: word };
+    default:
+      return null;
+  }
+}
+
+export function decodeFile(payload: Uint8Array): { errno: number; bytes: Uint8Array } | null {
+  if (payload.length < 4) return null;
+  const errno = new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0, true);
+  return { errno, bytes: payload.slice(4) };
+}
+
+/** The constants the C agent needs, in the order they appear in protocol.h. */
+export function cHeaderConstants(): Array<[string, number]> {
+  const out: Array<[string, number]> = [
+    ['ML_PROTOCOL_VERSION', PROTOCOL_VERSION],
+    ['ML_MAGIC0', MAGIC[0]],
+    ['ML_MAGIC1', MAGIC[1]],
+    ['ML_HEADER_SIZE', HEADER_SIZE],
+    ['ML_TRAILER_SIZE', TRAILER_SIZE],
+    ['ML_MAX_PAYLOAD', MAX_PAYLOAD],
+    ['ML_MAX_ARGS', MAX_ARGS],
+    ['ML_NO_UID', NO_UID],
+  ];
+  for (const [k, v] of Object.entries(FrameType)) out.push([`ML_FRAME_${k.toUpperCase()}`, v]);
+  for (const [k, v] of Object.entries(ArgKind)) out.push([`ML_ARG_${k.toUpperCase()}`, v]);
+  for (const [k, v] of Object.entries(CallOutcome)) out.push([`ML_OUTCOME_${k.toUpperCase()}`, v]);
+  return out;
+}
