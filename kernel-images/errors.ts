@@ -1,0 +1,63 @@
+/**
+ * The one error type for "this kernel image cannot be supplied". Environment-free
+ * (it is shared with the browser build). Its message is written for a person:
+ * one sentence saying which image, where we looked and what to do about it, so
+ * the CLI can print it as is instead of a stack trace.
+ */
+
+/** Lets callers branch on the kind of failure without parsing the message. */
+export type ImageErrorCode =
+  | 'unknown-kernel' // the id is not in the manifest
+  | 'not-found' // no source (cache, mirror, download) produced a verified file
+  | 'malformed'; // the bytes are not a kernel v86 can boot
+
+export interface ImageErrorOptions {
+  code: ImageErrorCode;
+  /** The kernel id the error is about, when there is one. */
+  imageId?: string;
+  cause?: unknown;
+}
+
+export class ImageError extends Error {
+  override readonly name = 'ImageError';
+  readonly code: ImageErrorCode;
+  readonly imageId: string | undefined;
+
+  constructor(message: string, options: ImageErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+    this.imageId = options.imageId;
+  }
+}
+
+/**
+ * A short, single-line description of any thrown value. Follows the `cause`
+ * chain to its end, because runtime errors hide the useful part there (Node's
+ * fetch reports "fetch failed" with the DNS or TLS error as its cause).
+ */
+export function describeError(error: unknown): string {
+  let text = 'unknown error';
+  let current: unknown = error;
+  // Bounded, in case a cause chain is cyclic.
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
+    const message = messageOf(current).replace(/\s+/g, ' ').trim(); // one line, for one-sentence messages
+    if (message !== '') text = message;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return text;
+}
+
+function messageOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  // Errors, DOMExceptions and error-like objects from other realms.
+  if (typeof value === 'object' && value !== null && 'message' in value && typeof value.message === 'string') {
+    return value.message;
+  }
+  // JSON.stringify gives undefined for these.
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return typeof value;
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return typeof value; // e.g. a BigInt or a cyclic object
+  }
+}
