@@ -20,6 +20,11 @@
  *
  * Payloads:
  *   READY   agent→host, id 0: utsname release, NUL, utsname version, NUL.
+ *   ACK     agent→host, id 0: u32 count of bytes the agent has read from the
+ *           port since its previous ACK, sent once that reaches ACK_EVERY. The guest's
+ *           tty drops input beyond its 4 KiB buffer, so the host never has
+ *           more than SEND_WINDOW bytes unacknowledged; a reply to a request
+ *           acknowledges everything up to the end of that request.
  *   CALL    host→agent: u32 syscall number, u32 uid (NO_UID keeps root),
  *           u32 argument count (≤ MAX_ARGS), then per argument:
  *           u32 kind (ArgKind), u32 value, and for ArgKind.Buffer `value` bytes
@@ -42,9 +47,12 @@ export const TRAILER_SIZE = 4;
 export const MAX_PAYLOAD = 1 << 20;
 export const MAX_ARGS = 5;
 export const NO_UID = 0xffffffff;
+export const ACK_EVERY = 512;
+export const SEND_WINDOW = 2048;
 
 export const FrameType = {
   Ready: 0x01,
+  Ack: 0x02,
   Call: 0x10,
   Result: 0x11,
   Read: 0x20,
@@ -270,6 +278,7 @@ export function cHeaderConstants(): Array<[string, number]> {
     ['ML_MAX_PAYLOAD', MAX_PAYLOAD],
     ['ML_MAX_ARGS', MAX_ARGS],
     ['ML_NO_UID', NO_UID],
+    ['ML_ACK_EVERY', ACK_EVERY],
   ];
   for (const [k, v] of Object.entries(FrameType)) out.push([`ML_FRAME_${k.toUpperCase()}`, v]);
   for (const [k, v] of Object.entries(ArgKind)) out.push([`ML_ARG_${k.toUpperCase()}`, v]);

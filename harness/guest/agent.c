@@ -24,6 +24,8 @@ static int con_fd = -1;
 /* Receive buffer holds at most one whole frame plus what follows it. */
 static u8 rx[FRAME_MAX + 4096];
 static u32 rx_len;
+/* Bytes read from the protocol port so far, and the count last acknowledged (flow control). */
+static u32 rx_total, rx_acked;
 static u8 tx[FRAME_MAX];
 static u8 filebuf[ML_MAX_PAYLOAD];
 
@@ -331,6 +333,20 @@ static void drain_frames(void)
 	rx_len -= pos;
 }
 
+/*
+ * Low latency makes the 2.4 serial driver hand received bytes to the tty at
+ * once instead of at the next timer tick (10 ms). Kernels that refuse keep
+ * working, only slower.
+ */
+static void make_low_latency(int fd)
+{
+	u32 ss[32];
+	if (sys3(SYS_ioctl, fd, TIOCGSERIAL, (u32)ss) < 0)
+		return;
+	ss[4] |= ASYNC_LOW_LATENCY; /* struct serial_struct: type, line, port, irq, flags */
+	sys3(SYS_ioctl, fd, TIOCSSERIAL, (u32)ss);
+}
+
 static void make_raw(int fd)
 {
 	struct ktermios t;
@@ -564,7 +580,14 @@ static void main_loop(void)
 			r = sys3(SYS_read, proto_fd, (u32)(rx + rx_len), room);
 			if (r > 0) {
 				rx_len += (u32)r;
+				rx_total += (u32)r;
 				drain_frames();
+				if (rx_total - rx_acked >= ML_ACK_EVERY) {
+					u8 count[4];
+					put32(count, rx_total - rx_acked);
+					send_frame(ML_FRAME_ACK, 0, count, 4);
+					rx_acked = rx_total;
+				}
 			}
 		}
 		if (con_fd >= 0 && (fds[con_fd / 32] & (1u << (con_fd % 32))))
@@ -587,6 +610,7 @@ void agent_main(void)
 			sys5(SYS_newselect, 0, 0, 0, 0, 0);
 	}
 	make_raw(proto_fd);
+	make_low_latency(proto_fd);
 	sys3(SYS_fcntl, proto_fd, F_SETFL, 0);
 
 	struct utsname u;

@@ -11,16 +11,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { cHeaderConstants } from '../protocol.ts';
 import { writeCpio } from './cpio.ts';
+import { GUEST_DIR, IMAGES_DIR, INITRAMFS_61, INITRD_24 } from './paths.ts';
 
-export const GUEST_DIR = dirname(fileURLToPath(import.meta.url));
-export const IMAGES_DIR = join(GUEST_DIR, 'images');
-export const INITRD_24 = 'initrd-2.4.ext2.gz';
-export const INITRAMFS_61 = 'initramfs-6.1.cpio.gz';
 
 const FIXED_UUID = '6d6f646c-6162-4000-8000-000000000001';
 

@@ -9,7 +9,9 @@
 #define ML_MAX_PAYLOAD 1048576u
 #define ML_MAX_ARGS 5u
 #define ML_NO_UID 4294967295u
+#define ML_ACK_EVERY 512u
 #define ML_FRAME_READY 1u
+#define ML_FRAME_ACK 2u
 #define ML_FRAME_CALL 16u
 #define ML_FRAME_RESULT 17u
 #define ML_FRAME_READ 32u

@@ -48,6 +48,9 @@ struct ktermios {
 };
 #define TCGETS 0x5401
 #define TCSETS 0x5402
+#define TIOCGSERIAL 0x541e
+#define TIOCSSERIAL 0x541f
+#define ASYNC_LOW_LATENCY 0x2000
 
 static inline s32 sys0(s32 n)
 {

@@ -1,0 +1,28 @@
+/**
+ * What a boot needs, and the interface each target (Node, browser) implements
+ * to supply it. The core never touches files or URLs itself.
+ */
+import type { KernelId, KernelImage } from '../kernel-images/manifest.ts';
+
+export interface BootAssets {
+  kernel: KernelImage;
+  /** A bzImage v86 can boot (length a multiple of 4). */
+  bzimage: Uint8Array;
+  /** The initial root file system with the agent as init. */
+  initrd: Uint8Array;
+  bios: Uint8Array;
+  vgaBios: Uint8Array;
+  /** Where v86 finds its wasm: a file path in Node, a URL in the browser. */
+  wasmPath: string;
+}
+
+export interface AssetProvider {
+  load(kernel: KernelId): Promise<BootAssets>;
+}
+
+/** v86 wants ArrayBuffers of exactly the image's length. */
+export function exactBuffer(bytes: Uint8Array): ArrayBuffer {
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  return copy.buffer;
+}

@@ -1,0 +1,236 @@
+/**
+ * The harness's public face: a machine running one kernel, on which calls are
+ * made one at a time. When the kernel crashes (or stops answering), the
+ * machine reports the crash with the console text and brings up a clean
+ * emulator by itself; `generation` counts them.
+ */
+import { DEFAULT_KERNEL, findKernel, KERNEL_IDS, type KernelId, type KernelImage } from '../kernel-images/manifest.ts';
+import type { AssetProvider, BootAssets } from './assets.ts';
+import { InputError, toSyscall, validateCall, type Call, type NameArg } from './calls.ts';
+import type { CrashKind } from './crash.ts';
+import { BootError, CrashError, Emulator } from './emulator.ts';
+import { decodeResult, encodeCall, FrameType } from './protocol.ts';
+import { resultFromEax, type CallRecord, type CallResult } from './results.ts';
+import { errnoName } from './errno.ts';
+import { LinkError } from './serial.ts';
+
+export interface BootOptions {
+  kernel?: string;
+  assets: AssetProvider;
+  /** Deadline for a boot to reach the agent (default 120 s: 6.1 alone takes ~15 s). */
+  bootTimeoutMs?: number;
+  /** Deadline for one call to come back (default 15 s). */
+  callTimeoutMs?: number;
+  /** Every console byte, for a terminal. Survives recoveries. */
+  onConsole?: (byte: number) => void;
+  /** Progress and recovery notices, for a status line. */
+  onEvent?: (event: MachineEvent) => void;
+}
+
+export type MachineEvent =
+  | { type: 'booting'; kernel: KernelId; generation: number }
+  | { type: 'ready'; kernel: KernelId; generation: number; bootMs: number; release: string }
+  | { type: 'crashed'; kernel: KernelId; generation: number; crash: string }
+  | { type: 'recovered'; kernel: KernelId; generation: number };
+
+const CRASH_GRACE_MS = 3000;
+
+export interface CallOptions {
+  uid?: number;
+}
+
+function kernelById(id: string): KernelImage {
+  const k = findKernel(id);
+  if (!k) throw new InputError(`unknown kernel ${JSON.stringify(id)}; choose one of ${KERNEL_IDS.join(', ')}`);
+  return k;
+}
+
+export async function boot(options: BootOptions): Promise<Machine> {
+  const kernel = kernelById(options.kernel ?? DEFAULT_KERNEL);
+  const assets = await options.assets.load(kernel.id);
+  const machine = new Machine(kernel, assets, options);
+  await machine.start();
+  return machine;
+}
+
+export class Machine {
+  generation = 0;
+  private emu: Emulator | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly bootTimeoutMs: number;
+  private readonly callTimeoutMs: number;
+
+  constructor(
+    readonly kernel: KernelImage,
+    private readonly assets: BootAssets,
+    private readonly options: BootOptions,
+  ) {
+    this.bootTimeoutMs = options.bootTimeoutMs ?? 120_000;
+    this.callTimeoutMs = options.callTimeoutMs ?? 15_000;
+  }
+
+  /** Boots a fresh emulator (replacing any current one). */
+  async start(): Promise<void> {
+    await this.emu?.destroy();
+    this.emu = null;
+    this.generation++;
+    this.options.onEvent?.({ type: 'booting', kernel: this.kernel.id, generation: this.generation });
+    const opts = this.options.onConsole ? { bootTimeoutMs: this.bootTimeoutMs, onConsoleByte: this.options.onConsole } : { bootTimeoutMs: this.bootTimeoutMs };
+    this.emu = await Emulator.start(this.assets, opts);
+    this.options.onEvent?.({ type: 'ready', kernel: this.kernel.id, generation: this.generation, bootMs: this.emu.bootMs, release: this.emu.release });
+  }
+
+  private get live(): Emulator {
+    if (!this.emu) throw new BootError(`the machine for kernel ${this.kernel.id} is not running`);
+    return this.emu;
+  }
+
+  get release(): string {
+    return this.live.release;
+  }
+
+  get bootMs(): number {
+    return this.live.bootMs;
+  }
+
+  /** Runs `task` after every earlier one: calls never overlap on the guest. */
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  createModule(name: NameArg | string | null, size: number, options: CallOptions = {}): Promise<CallRecord> {
+    return this.call({ call: 'create_module', name: toNameArg(name), size, uid: options.uid ?? 0 });
+  }
+
+  deleteModule(name: NameArg | string | null, options: CallOptions = {}): Promise<CallRecord> {
+    return this.call({ call: 'delete_module', name: toNameArg(name), uid: options.uid ?? 0 });
+  }
+
+  /** Throws InputError, before anything reaches the guest, for a call modlab cannot make. */
+  call(call: Call): Promise<CallRecord> {
+    try {
+      validateCall(call);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.serial(() => this.callNow(call));
+  }
+
+  private async callNow(call: Call): Promise<CallRecord> {
+    const emu = this.live;
+    const generation = this.generation;
+    const { syscall, uid, args } = toSyscall(call);
+    const consoleStart = emu.consoleLength;
+    const t0 = performance.now();
+    let result: CallResult;
+    try {
+      const reply = await Promise.race([
+        emu.link.request(FrameType.Call, encodeCall(syscall, uid, args), this.callTimeoutMs, call.call),
+        emu.crashed().then(async (kind) => {
+          // After an oops the call may still come back (its process killed): give it a moment.
+          if (kind !== 'panic') await new Promise((r) => setTimeout(r, CRASH_GRACE_MS));
+          throw new CrashError(kind);
+        }),
+      ]);
+      const elapsed = performance.now() - t0;
+      const decoded = reply.type === FrameType.Result ? decodeResult(reply.payload) : null;
+      if (!decoded) throw new LinkError(`${call.call}: malformed reply from the guest`, 'agent');
+      if (emu.crash) {
+        result = await this.crashResult(emu, consoleStart, emu.crash.kind, describeOutcome(decoded));
+      } else if (decoded.outcome === 'killed') {
+        // Killed with no crash on the console yet: the oops text may still be on its way.
+        await emu.consoleSettled(150, 1500);
+        result = await this.crashResult(emu, consoleStart, emu.crashKind() ?? 'oops', `the calling process was killed by signal ${decoded.signal}`);
+      } else if (decoded.outcome === 'setup-failed') {
+        result = { kind: 'errno', errno: decoded.errno, errnoName: errnoName(decoded.errno), during: 'setuid' };
+      } else {
+        result = resultFromEax(decoded.eax);
+      }
+      if (result.kind !== 'crash') {
+        return { call, kernel: this.kernel.id, machine: generation, result, recovered: false, elapsedMs: elapsed };
+      }
+    } catch (e) {
+      if (e instanceof CrashError) {
+        result = await this.crashResult(emu, consoleStart, e.crash, e.crash === 'panic' ? 'the kernel panicked during the call' : 'the kernel crashed and the call never returned');
+      } else if (e instanceof LinkError && e.reason === 'timeout') {
+        result = await this.crashResult(emu, consoleStart, emu.crashKind() ?? 'hang', e.message);
+      } else {
+        throw e;
+      }
+    }
+    const elapsedMs = performance.now() - t0;
+    this.options.onEvent?.({ type: 'crashed', kernel: this.kernel.id, generation, crash: result.kind === 'crash' ? result.crash : '' });
+    await this.start();
+    this.options.onEvent?.({ type: 'recovered', kernel: this.kernel.id, generation: this.generation });
+    return { call, kernel: this.kernel.id, machine: generation, result, recovered: true, elapsedMs };
+  }
+
+  private async crashResult(emu: Emulator, consoleStart: number, crash: CrashKind | 'hang', detail: string): Promise<CallResult> {
+    // Let the kernel finish printing its oops or panic before taking the excerpt.
+    await emu.consoleSettled(150, 1500);
+    return { kind: 'crash', crash, console: emu.consoleSince(consoleStart), detail };
+  }
+
+  /** The text of /proc/modules (empty on kernels where reading it fails). */
+  readProcModules(): Promise<string> {
+    return this.readFile('/proc/modules');
+  }
+
+  readFile(path: string): Promise<string> {
+    return this.serial(async () => {
+      const file = await this.live.link.readFile(path, this.callTimeoutMs);
+      if (file.errno !== 0) throw new Error(`reading ${path} in the guest failed: ${errnoName(file.errno)}`);
+      return new TextDecoder().decode(file.bytes);
+    });
+  }
+
+  /** Bytes typed on the guest console (the agent's shell). */
+  sendConsole(text: string): void {
+    this.emu?.sendConsole(new TextEncoder().encode(text));
+  }
+
+  /**
+   * Fault injection: init exits, so the kernel panics for real. Resolves with
+   * the panic's console text once a clean machine has taken over.
+   */
+  panicInit(): Promise<{ crash: string; console: string }> {
+    return this.serial(async () => {
+      const emu = this.live;
+      const start = emu.consoleLength;
+      void emu.link.request(FrameType.Exit, new Uint8Array(0), this.callTimeoutMs, 'exit').catch(() => undefined);
+      const kind = await Promise.race([
+        emu.crashed(),
+        new Promise<'hang'>((r) => setTimeout(() => r('hang'), this.callTimeoutMs)),
+      ]);
+      await emu.consoleSettled(150, 1500);
+      const text = emu.consoleSince(start);
+      await this.start();
+      return { crash: kind, console: text };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    await this.emu?.destroy();
+    this.emu = null;
+  }
+}
+
+function toNameArg(name: NameArg | string | null): NameArg {
+  if (name === null) return { kind: 'null' };
+  if (typeof name === 'string') return { kind: 'string', text: name };
+  return name;
+}
+
+function describeOutcome(d: NonNullable<ReturnType<typeof decodeResult>>): string {
+  switch (d.outcome) {
+    case 'returned':
+      return `the call returned 0x${d.eax.toString(16)} but the kernel reported a crash meanwhile`;
+    case 'killed':
+      return `the calling process was killed by signal ${d.signal}`;
+    case 'setup-failed':
+      return `setting up the call failed with errno ${d.errno}`;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The `modlab` command. Other tools script against it, so its output and exit
+ * codes are a contract (see README): 0 when every step ran (a failed call is a
+ * result), 2 for input modlab cannot use, 3 for a missing or corrupt image,
+ * 4 when a kernel does not boot, 1 for anything unexpected.
+ */
+import { readFile } from 'node:fs/promises';
+import { DEFAULT_KERNEL, KERNELS, type KernelId } from '../../kernel-images/manifest.ts';
+import { ImageError } from '../../kernel-images/errors.ts';
+import { kernelAvailability } from '../../kernel-images/resolve.ts';
+import { InputError, isCallName, parseNameWord, parseSize, parseUid, type Call } from '../calls.ts';
+import { BootError } from '../emulator.ts';
+import { runSteps } from '../run.ts';
+import { parseKernelId, parseScenario } from '../scenario.ts';
+import { formatTable } from '../text-report.ts';
+import { boot } from './index.ts';
+
+const USAGE = `modlab — call Linux 2.4's create_module(2) on genuine kernels in the v86 emulator
+
+Usage:
+  modlab kernels [--json]
+  modlab call create_module NAME SIZE [--kernel ID] [--uid N] [--json]
+  modlab call delete_module NAME [--kernel ID] [--uid N] [--json]
+  modlab run SCENARIO.json [--kernel ID] [--json]
+
+NAME is the module name as text; NULL passes the null pointer and @0xADDR a
+raw pointer (e.g. @0xffffffff). SIZE is 0 … 4294967295, decimal or 0x hex.
+Kernels: ${KERNELS.map((k) => k.id).join(', ')} (default ${DEFAULT_KERNEL}).
+Images come from the cache, $MODLAB_IMAGE_MIRROR, or their pinned download.`;
+
+interface Flags {
+  positional: string[];
+  kernel: string | null;
+  uid: string | null;
+  json: boolean;
+}
+
+function parseFlags(args: readonly string[]): Flags {
+  const flags: Flags = { positional: [], kernel: null, uid: null, json: false };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined) throw new InputError(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--json') flags.json = true;
+    else if (a === '--kernel') flags.kernel = value();
+    else if (a.startsWith('--kernel=')) flags.kernel = a.slice(9);
+    else if (a === '--uid') flags.uid = value();
+    else if (a.startsWith('--uid=')) flags.uid = a.slice(6);
+    else if (a.startsWith('--') && a.length > 2) throw new InputError(`unknown option ${a}; see modlab --help`);
+    else flags.positional.push(a);
+  }
+  return flags;
+}
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function cmdKernels(flags: Flags): Promise<void> {
+  for (const k of KERNELS) {
+    const a = await kernelAvailability(k.id);
+    if (flags.json) {
+      out(JSON.stringify({ id: k.id, version: k.version, default: k.id === DEFAULT_KERNEL, hasCreateModule: k.hasCreateModule, available: a.available, from: a.from }));
+    } else {
+      const tag = k.id === DEFAULT_KERNEL ? ' (default)' : '';
+      out(`${(k.id + tag).padEnd(18)} ${k.version.padEnd(44)} ${a.available ? `available (${a.from})` : `not available: ${a.detail}`}`);
+    }
+  }
+}
+
+function callFromArgs(p: readonly string[], uid: number): Call {
+  const [callName, name, size, ...extra] = p;
+  if (callName === undefined || !isCallName(callName)) {
+    throw new InputError(`unknown call ${JSON.stringify(callName ?? '')}; modlab call takes create_module or delete_module`);
+  }
+  if (name === undefined) throw new InputError(`${callName} needs a NAME (text, NULL, or @0xADDR)`);
+  if (callName === 'create_module') {
+    if (size === undefined) throw new InputError('create_module needs a SIZE (0 … 4294967295, decimal or 0x hex)');
+    if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
+    return { call: 'create_module', name: parseNameWord(name), size: parseSize(size, 'SIZE'), uid };
+  }
+  if (size !== undefined) throw new InputError(`unexpected argument ${JSON.stringify(size)}; delete_module takes only a NAME`);
+  return { call: 'delete_module', name: parseNameWord(name), uid };
+}
+
+async function runOn(kernel: KernelId, steps: Call[], json: boolean): Promise<void> {
+  const machine = await boot({ kernel });
+  try {
+    if (!json) out(`kernel ${kernel}: Linux ${machine.release}, ready in ${(machine.bootMs / 1000).toFixed(1)} s`);
+    const reports = await runSteps(machine, steps, json ? (r) => out(JSON.stringify(r)) : undefined);
+    if (!json) out(formatTable(reports));
+  } finally {
+    await machine.close();
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    out(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const flags = parseFlags(rest);
+  const uid = flags.uid === null ? 0 : parseUid(flags.uid, '--uid');
+  switch (command) {
+    case 'kernels':
+      await cmdKernels(flags);
+      return 0;
+    case 'call': {
+      const call = callFromArgs(flags.positional, uid);
+      await runOn(parseKernelId(flags.kernel ?? DEFAULT_KERNEL, '--kernel'), [call], flags.json);
+      return 0;
+    }
+    case 'run': {
+      const [file, ...extra] = flags.positional;
+      if (file === undefined) throw new InputError('modlab run needs a SCENARIO.json file');
+      if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
+      if (flags.uid !== null) throw new InputError('--uid does not apply to modlab run; give each step its "uid"');
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (e) {
+        throw new InputError(`cannot read scenario ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      const scenario = parseScenario(text, file);
+      const kernel = flags.kernel !== null ? parseKernelId(flags.kernel, '--kernel') : (scenario.kernel ?? DEFAULT_KERNEL);
+      await runOn(kernel, scenario.steps, flags.json);
+      return 0;
+    }
+    default:
+      throw new InputError(`unknown command ${JSON.stringify(command)}; see modlab --help`);
+  }
+}
+
+export async function cli(argv: readonly string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`modlab: ${msg}\n`);
+    if (e instanceof InputError) return 2;
+    if (e instanceof ImageError) return 3;
+    if (e instanceof BootError) return 4;
+    process.stderr.write(`${e instanceof Error && e.stack ? e.stack : ''}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,14 @@
+/** Runs a scenario's steps in order on one machine, reporting each as it completes. */
+import type { Call } from './calls.ts';
+import type { Machine } from './machine.ts';
+import { stepReport, type StepReport } from './report.ts';
+
+export async function runSteps(machine: Machine, steps: readonly Call[], onStep?: (r: StepReport) => void): Promise<StepReport[]> {
+  const out: StepReport[] = [];
+  for (const [i, call] of steps.entries()) {
+    const report = stepReport(i, await machine.call(call));
+    out.push(report);
+    onStep?.(report);
+  }
+  return out;
+}
