@@ -113,7 +113,7 @@ export class Machine {
     try {
       validateCall(call);
     } catch (e) {
-      return Promise.reject(e);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
     return this.serial(() => this.callNow(call));
   }

@@ -1,0 +1,85 @@
+/**
+ * The CLI's refusals: input modlab cannot use is reported with exit code 2
+ * (3 for a missing image) before any kernel boots, so these run in seconds.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/modlab.mjs', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'modlab-cli-'));
+
+function modlab(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function scenario(content: unknown): string {
+  const file = join(tmp, `s${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+const refusals: Array<[string, string[], RegExp]> = [
+  ['unknown kernel', ['call', 'create_module', 'x', '4096', '--kernel', '2.6.9'], /--kernel "2\.6\.9" is not a kernel modlab knows; choose one of 2\.4\.20, 2\.4\.27, 2\.4\.18, 6\.1/],
+  ['malformed size', ['call', 'create_module', 'x', '12k'], /SIZE must be a number in decimal or 0x hex, got "12k"/],
+  ['size above 32 bits', ['call', 'create_module', 'x', '0x100000000'], /SIZE must be between 0 and 4294967295/],
+  ['negative uid', ['call', 'create_module', 'x', '1', '--uid', '-1'], /--uid must be a number/],
+  ['unknown call', ['call', 'init_module', 'x'], /unknown call "init_module"/],
+  ['missing size', ['call', 'create_module', 'x'], /create_module needs a SIZE/],
+  ['extra argument', ['call', 'delete_module', 'x', '5'], /delete_module takes only a NAME/],
+  ['bad pointer', ['call', 'create_module', '@0xzz', '1'], /NAME pointer must be a number/],
+  ['unknown option', ['call', 'create_module', 'x', '1', '--fast'], /unknown option --fast/],
+  ['unknown command', ['frobnicate'], /unknown command "frobnicate"/],
+  ['missing scenario file', ['run', join(tmp, 'absent.json')], /cannot read scenario .*absent\.json: ENOENT/],
+];
+
+for (const [what, args, message] of refusals) {
+  test(`refuses ${what} with exit 2 and says why`, () => {
+    const r = modlab(args);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, message);
+    assert.equal(r.stdout, '');
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  });
+}
+
+test('refuses a broken scenario naming the step and field', () => {
+  const r = modlab(['run', scenario({ steps: [{ call: 'create_module', name: 'a', size: 1 }, { call: 'create_module', name: 'b', size: -4 }] })]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /step 1: "size" must be between 0 and 4294967295/);
+});
+
+test('refuses a name over 64 KiB before it reaches the guest', () => {
+  const r = modlab(['run', scenario({ steps: [{ call: 'create_module', name: 'x'.repeat(65537), size: 1 }] })]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /step 0: "name" is 65537 bytes long; modlab passes names of up to 65536 bytes/);
+});
+
+test('refuses a scenario that is not JSON', () => {
+  const r = modlab(['run', scenario('{"steps": [')]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /is not valid JSON/);
+});
+
+test('a missing kernel image is one clear sentence with exit 3', () => {
+  const r = modlab(['call', 'create_module', 'x', '4096', '--kernel', '2.4.27'], {
+    MODLAB_CACHE_DIR: join(tmp, 'empty-cache'),
+    MODLAB_IMAGE_MIRROR: join(tmp, 'no-mirror'),
+    MODLAB_NO_DOWNLOAD: '1',
+  });
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /^modlab: Kernel image 2\.4\.27 not found: looked in .*empty-cache.*no-mirror/);
+  assert.match(r.stderr, /MODLAB_IMAGE_MIRROR/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('help lists the commands', () => {
+  const r = modlab(['--help']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /modlab run SCENARIO\.json/);
+});
