@@ -1,0 +1,95 @@
+/**
+ * The lab end to end in a real Chromium: a real kernel boots in the page and
+ * answers calls made through the form. Screenshots of each state go to
+ * test-results/e2e/screens.
+ */
+import { expect, test, type Page } from '@playwright/test';
+
+const SCREENS = 'test-results/e2e/screens';
+
+async function ready(page: Page): Promise<void> {
+  await expect(page.locator('#progress')).toHaveAttribute('data-stage', 'ready', { timeout: 120_000 });
+}
+
+async function run(page: Page): Promise<string> {
+  const before = await page.locator('#history li').count();
+  await page.locator('#run').click();
+  await expect(page.locator('#history li')).toHaveCount(before + 1, { timeout: 60_000 });
+  return (await page.locator('#result').getAttribute('data-outcome')) ?? '';
+}
+
+const foreign: string[] = [];
+
+test.beforeEach(({ page }) => {
+  foreign.length = 0;
+  page.on('request', (req) => {
+    const url = new URL(req.url());
+    if (url.protocol.startsWith('http') && url.host !== '127.0.0.1:4173') foreign.push(req.url());
+  });
+});
+
+test.afterEach(() => {
+  // No request may leave the page's own origin.
+  expect(foreign).toEqual([]);
+});
+
+test('2.4.20 boots, create_module answers an address, then EEXIST, then EPERM as uid 65534', async ({ page }) => {
+  const t0 = Date.now();
+  await page.goto('./');
+  await ready(page);
+  console.log(`page ready in ${Date.now() - t0} ms`);
+  await expect(page.locator('#progress')).toContainText('Linux 2.4.20');
+  await expect(page.locator('#terminal')).toContainText('modlab agent ready');
+  await page.screenshot({ path: `${SCREENS}/1-ready.png` });
+
+  await page.locator('#f-name').fill('hello');
+  await page.locator('#f-size').fill('4096');
+  expect(await run(page)).toBe('success');
+  await expect(page.locator('#result h3')).toHaveText(/returned 0xc[89a-f][0-9a-f]{6}/);
+  await expect(page.locator('#result')).toContainText('vmalloc area');
+  await expect(page.locator('#result pre')).toContainText(/hello\s+4096\s+\(uninitialized\)/);
+  await page.screenshot({ path: `${SCREENS}/2-success.png` });
+
+  expect(await run(page)).toBe('EEXIST');
+  await expect(page.locator('#result')).toContainText('A module by that name already exists.');
+  await page.screenshot({ path: `${SCREENS}/3-eexist.png` });
+
+  await page.locator('#f-as').selectOption('uid');
+  await page.locator('#f-uid').fill('65534');
+  await page.locator('#f-name').fill('nobody');
+  expect(await run(page)).toBe('EPERM');
+  await expect(page.locator('#result')).toContainText('CAP_SYS_MODULE');
+  await page.screenshot({ path: `${SCREENS}/4-eperm.png` });
+
+  // Invalid input is refused as it is typed, with the reason beside the form.
+  await page.locator('#f-size').fill('0x1ffffffff');
+  await expect(page.locator('#f-error')).toContainText('size must be between 0 and 4294967295');
+  await expect(page.locator('#run')).toBeDisabled();
+  await page.screenshot({ path: `${SCREENS}/5-invalid.png` });
+
+  // History survives a reload.
+  await page.reload();
+  await expect(page.locator('#history li')).toHaveCount(3);
+  await expect(page.locator('#history li').first()).toContainText('EPERM');
+});
+
+test('6.1 answers ENOSYS', async ({ page }) => {
+  await page.goto('./?kernel=6.1&call=create_module&name=hello&size=4096');
+  await ready(page);
+  await expect(page.locator('#progress')).toContainText('Linux 6.1');
+  expect(await run(page)).toBe('ENOSYS');
+  await expect(page.locator('#result')).toContainText('removed in Linux 2.6');
+  await page.screenshot({ path: `${SCREENS}/6-enosys.png` });
+});
+
+test('a shared link reproduces a call, and a crash brings up a fresh machine', async ({ page }) => {
+  await page.goto('./?kernel=2.4.20&call=create_module&name=huge&size=0xffffffff&run=1');
+  await ready(page);
+  await expect(page.locator('#result')).toHaveAttribute('data-outcome', 'crash:oops', { timeout: 60_000 });
+  await expect(page.locator('#result pre')).toContainText('kernel BUG at vmalloc.c');
+  await expect(page.locator('#terminal')).toContainText('machine 2 is ready', { timeout: 60_000 });
+  await page.screenshot({ path: `${SCREENS}/7-shared-crash.png` });
+  await page.locator('#f-size').fill('4096');
+  await page.locator('#f-name').fill('after');
+  expect(await run(page)).toBe('success');
+});

