@@ -67,6 +67,16 @@ test('2.4.20 boots, create_module answers an address, then EEXIST, then EPERM as
   await expect(page.locator('#run')).toBeDisabled();
   await page.screenshot({ path: `${SCREENS}/5-invalid.png` });
 
+  // Typing in the console reaches the agent's shell on ttyS0.
+  await page.locator('#terminal').click();
+  await page.keyboard.type('cat /proc/modules\n');
+  await expect(page.locator('#terminal')).toContainText(/hello\s+4096 \(uninitialized\)/);
+
+  // The share button gives a link that carries the call and asks to run it.
+  await page.locator('#f-size').fill('8192');
+  await page.locator('#share').click();
+  await expect(page.locator('#f-error')).toContainText('call=create_module&name=nobody&size=8192&uid=65534&run=1');
+
   // History survives a reload.
   await page.reload();
   await expect(page.locator('#history li')).toHaveCount(3);

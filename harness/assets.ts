@@ -26,3 +26,22 @@ export function exactBuffer(bytes: Uint8Array): ArrayBuffer {
   copy.set(bytes);
   return copy.buffer;
 }
+
+/**
+ * Wraps a loader so that each kernel's assets are fetched once per page or
+ * process; a failed load is forgotten so the next boot tries again.
+ */
+export function onceEach(load: (kernel: KernelId) => Promise<BootAssets>): AssetProvider {
+  const cache = new Map<KernelId, Promise<BootAssets>>();
+  return {
+    load(kernel) {
+      let p = cache.get(kernel);
+      if (!p) {
+        p = load(kernel);
+        p.catch(() => cache.delete(kernel));
+        cache.set(kernel, p);
+      }
+      return p;
+    },
+  };
+}

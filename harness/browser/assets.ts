@@ -6,7 +6,7 @@
 import { bootableKernel } from '../../kernel-images/bzimage.ts';
 import { findKernel, type KernelId } from '../../kernel-images/manifest.ts';
 import { sha256Hex } from '../../kernel-images/sha256.ts';
-import type { AssetProvider, BootAssets } from '../assets.ts';
+import { onceEach, type AssetProvider, type BootAssets } from '../assets.ts';
 
 export interface BrowserAssetUrls {
   kernel: (id: KernelId) => string;
@@ -29,18 +29,12 @@ async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
 }
 
 export class BrowserAssets implements AssetProvider {
-  private readonly cache = new Map<KernelId, Promise<BootAssets>>();
+  private readonly loader = onceEach((id) => this.loadNow(id));
 
   constructor(private readonly urls: BrowserAssetUrls) {}
 
   load(id: KernelId): Promise<BootAssets> {
-    let p = this.cache.get(id);
-    if (!p) {
-      p = this.loadNow(id);
-      p.catch(() => this.cache.delete(id));
-      this.cache.set(id, p);
-    }
-    return p;
+    return this.loader.load(id);
   }
 
   private async loadNow(id: KernelId): Promise<BootAssets> {

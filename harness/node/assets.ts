@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { findKernel, type KernelId } from '../../kernel-images/manifest.ts';
 import { resolveBootableKernel, type ResolveOptions } from '../../kernel-images/resolve.ts';
-import type { AssetProvider, BootAssets } from '../assets.ts';
+import { onceEach, type AssetProvider, type BootAssets } from '../assets.ts';
 import { IMAGES_DIR, INITRAMFS_61, INITRD_24 } from '../guest/paths.ts';
 
 const require = createRequire(import.meta.url);
@@ -30,18 +30,12 @@ export function initrdPath(kernel: KernelId): string {
 
 /** Loads each kernel's assets once per process; later machines share the bytes. */
 export class NodeAssets implements AssetProvider {
-  private readonly cache = new Map<KernelId, Promise<BootAssets>>();
+  private readonly loader = onceEach((id) => this.loadNow(id));
 
   constructor(private readonly resolveOptions: ResolveOptions = {}) {}
 
   load(id: KernelId): Promise<BootAssets> {
-    let p = this.cache.get(id);
-    if (!p) {
-      p = this.loadNow(id);
-      p.catch(() => this.cache.delete(id));
-      this.cache.set(id, p);
-    }
-    return p;
+    return this.loader.load(id);
   }
 
   private async loadNow(id: KernelId): Promise<BootAssets> {
