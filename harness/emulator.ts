@@ -152,11 +152,6 @@ export class Emulator {
     if (!this.destroyed) this.v86.serial_send_bytes(0, bytes);
   }
 
-  /** Asks init to exit, which makes the kernel panic. */
-  sendRaw(bytes: Uint8Array): void {
-    if (!this.destroyed) this.v86.serial_send_bytes(1, bytes);
-  }
-
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;

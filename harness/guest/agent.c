@@ -269,7 +269,7 @@ static s32 read_file(const char *path)
 
 static void serve_read(u32 id, u8 *p, u32 n)
 {
-	/* The path is not NUL-terminated on the wire; the frame's CRC slot is free to hold one. */
+	/* The path is not NUL-terminated on the wire: copy it out and terminate it. */
 	char path[256];
 	if (n == 0 || n >= sizeof(path)) {
 		send_error(id, "bad path length");
