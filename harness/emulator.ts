@@ -47,7 +47,9 @@ export class Emulator {
   private lineStart = 0;
   private lastConsoleAt = 0;
   private destroyed = false;
-  private crashListeners: Array<(kind: CrashKind) => void> = [];
+  // One promise for the machine's first crash: every call awaits it, so listeners never pile up.
+  private resolveCrash: (kind: CrashKind) => void = () => undefined;
+  private readonly firstCrash = new Promise<CrashKind>((resolve) => (this.resolveCrash = resolve));
 
   private constructor(
     readonly kernel: KernelImage,
@@ -105,7 +107,7 @@ export class Emulator {
     const kind = this.crash ? null : detectCrash(line);
     if (kind) {
       this.crash = { kind, at: this.lineStart };
-      for (const l of this.crashListeners.splice(0)) l(kind);
+      this.resolveCrash(kind);
     }
     if (this.console.length > CONSOLE_KEEP * 2) {
       const cut = this.console.length - CONSOLE_KEEP;
@@ -122,8 +124,7 @@ export class Emulator {
 
   /** Resolves with the first crash the console shows. */
   crashed(): Promise<CrashKind> {
-    if (this.crash) return Promise.resolve(this.crash.kind);
-    return new Promise((resolve) => this.crashListeners.push(resolve));
+    return this.firstCrash;
   }
 
   /** Total console characters so far: an offset for consoleSince. */
