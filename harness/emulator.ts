@@ -1,23 +1,21 @@
 /**
  * One v86 instance running one kernel with the agent as init: wires the two
- * serial ports, keeps the console text, watches it for crashes, and boots to
- * the agent's READY frame within a deadline.
+ * serial ports, keeps the console text, watches it for crashes, and brings the
+ * agent up within a deadline, by booting or by restoring a snapshot.
  */
 import { V86 } from 'v86';
 import type { KernelImage } from '../kernel-images/manifest.ts';
-import { exactBuffer, type BootAssets } from './assets.ts';
+import type { BootAssets } from './assets.ts';
 import { detectCrash, type CrashKind } from './crash.ts';
 import { FrameType } from './protocol.ts';
 import { LinkError, SerialLink } from './serial.ts';
+import type { Snapshot } from './snapshot.ts';
+import { ALL_TUNINGS, applyDeviceTuning, clearSerialInput, v86Options, type Tuning } from './v86-config.ts';
 
 /** Kernel messages are kept up to this many characters; crash excerpts come from the tail. */
 const CONSOLE_KEEP = 256 * 1024;
-const GUEST_MEMORY = 128 * 1024 * 1024;
-
-export function kernelCommandLine(kernel: KernelImage): string {
-  if (kernel.initrd === 'cpio') return 'console=ttyS0 rdinit=/sbin/init';
-  return ['console=ttyS0', 'root=/dev/ram0', 'rw', 'init=/sbin/init', ...kernel.initrdBootArgs].join(' ');
-}
+/** A restored agent answers a ping in milliseconds; this only catches a snapshot that does not come back. */
+const RESTORE_PING_MS = 5000;
 
 export class CrashError extends Error {
   override name = 'CrashError';
@@ -33,13 +31,18 @@ export class BootError extends Error {
 export interface EmulatorOptions {
   bootTimeoutMs: number;
   onConsoleByte?: (byte: number) => void;
+  /** Boot tuning to apply (default: all of it). */
+  tunings?: readonly Tuning[];
 }
 
 export class Emulator {
-  readonly link: SerialLink;
+  link = new SerialLink((bytes) => this.v86.serial_send_bytes(1, bytes));
   release = '';
   version = '';
+  /** Time from start() (or restore()) to a ready agent. */
   bootMs = 0;
+  /** Whether the running state came from a snapshot rather than a boot. */
+  restored = false;
   /** The first crash seen on the console, and the console offset where its line began. */
   crash: { kind: CrashKind; at: number } | null = null;
   private console = '';
@@ -49,53 +52,96 @@ export class Emulator {
   private destroyed = false;
   // One promise for the machine's first crash: every call awaits it, so listeners never pile up.
   private resolveCrash: (kind: CrashKind) => void = () => undefined;
-  private readonly firstCrash = new Promise<CrashKind>((resolve) => (this.resolveCrash = resolve));
+  private firstCrash = new Promise<CrashKind>((resolve) => (this.resolveCrash = resolve));
 
   private constructor(
     readonly kernel: KernelImage,
     private readonly v86: V86,
     private readonly options: EmulatorOptions,
   ) {
-    this.link = new SerialLink((bytes) => this.v86.serial_send_bytes(1, bytes));
     v86.add_listener('serial1-output-byte', (b) => this.link.feedByte(b));
     v86.add_listener('serial0-output-byte', (b) => this.consoleByte(b));
   }
 
-  static async start(assets: BootAssets, options: EmulatorOptions): Promise<Emulator> {
+  /** Brings up a new v86 instance: restored from `snapshot` when given, booted otherwise. */
+  static async start(assets: BootAssets, options: EmulatorOptions, snapshot: Snapshot | null): Promise<Emulator> {
     const t0 = performance.now();
-    const v86 = new V86({
-      wasm_path: assets.wasmPath,
-      bios: { buffer: exactBuffer(assets.bios) },
-      vga_bios: { buffer: exactBuffer(assets.vgaBios) },
-      bzimage: { buffer: exactBuffer(assets.bzimage) },
-      initrd: { buffer: exactBuffer(assets.initrd) },
-      cmdline: kernelCommandLine(assets.kernel),
-      memory_size: GUEST_MEMORY,
-      autostart: true,
-      uart1: true,
-      disable_keyboard: true,
-      disable_mouse: true,
-      disable_speaker: true,
-    });
+    const tunings = options.tunings ?? ALL_TUNINGS;
+    const v86 = new V86(v86Options(assets, tunings));
     const emu = new Emulator(assets.kernel, v86, options);
     try {
-      const ready = await Promise.race([
-        emu.link.waitFor(FrameType.Ready, options.bootTimeoutMs, `the agent's ready signal from kernel ${assets.kernel.id}`),
-        emu.crashed().then((kind) => {
-          throw new CrashError(kind);
-        }),
-      ]);
-      const [release = '', version = ''] = new TextDecoder().decode(ready.payload).split('\0');
-      emu.release = release;
-      emu.version = version;
+      await emu.loaded(options.bootTimeoutMs);
+      applyDeviceTuning(v86, tunings);
+      if (snapshot) {
+        await emu.restore(snapshot);
+      } else {
+        await emu.bootCold();
+      }
       emu.bootMs = performance.now() - t0;
       return emu;
     } catch (e) {
       const tail = emu.consoleTail(1500);
       await emu.destroy();
+      if (snapshot) throw e;
       const why = e instanceof CrashError ? `the kernel crashed while booting (${e.crash})` : e instanceof LinkError ? e.message : String(e);
       throw new BootError(`Kernel ${assets.kernel.id} did not boot to the agent: ${why}. Last console output:\n${tail}`);
     }
+  }
+
+  private loaded(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new BootError(`v86 did not load within ${timeoutMs} ms`)), timeoutMs);
+      this.v86.add_listener('emulator-loaded', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private async bootCold(): Promise<void> {
+    const ready = this.link.waitFor(FrameType.Ready, this.options.bootTimeoutMs, `the agent's ready signal from kernel ${this.kernel.id}`);
+    await this.v86.run();
+    const frame = await Promise.race([
+      ready,
+      this.crashed().then((kind) => {
+        throw new CrashError(kind);
+      }),
+    ]);
+    const [release = '', version = ''] = new TextDecoder().decode(frame.payload).split('\0');
+    this.release = release;
+    this.version = version;
+    // A round trip leaves the agent waiting for input with nothing half-sent: the state to save.
+    await this.link.request(FrameType.Ping, new Uint8Array(0), this.options.bootTimeoutMs, 'a ping after boot');
+  }
+
+  /**
+   * Replaces the running guest with a snapshot's state, in this same v86
+   * instance, and waits for the agent to answer. Throws if it does not.
+   */
+  async restore(snapshot: Snapshot): Promise<void> {
+    const t0 = performance.now();
+    await this.v86.stop();
+    this.link.close(new LinkError('the machine was reset', 'closed'));
+    this.link = new SerialLink((bytes) => this.v86.serial_send_bytes(1, bytes));
+    this.console = '';
+    this.consoleDropped = 0;
+    this.lineStart = 0;
+    this.crash = null;
+    this.firstCrash = new Promise<CrashKind>((resolve) => (this.resolveCrash = resolve));
+    await this.v86.restore_state(snapshot.state);
+    // Bytes the old guest never read would reach the restored agent as noise.
+    clearSerialInput(this.v86);
+    await this.v86.run();
+    await this.link.request(FrameType.Ping, new Uint8Array(0), RESTORE_PING_MS, 'the restored agent');
+    this.release = snapshot.release;
+    this.version = snapshot.version;
+    this.restored = true;
+    this.bootMs = performance.now() - t0;
+  }
+
+  /** The guest's whole state, taken now (between calls: the agent is idle). */
+  async saveState(): Promise<ArrayBuffer> {
+    return this.v86.save_state();
   }
 
   private consoleByte(b: number): void {
@@ -151,6 +197,11 @@ export class Emulator {
 
   sendConsole(bytes: Uint8Array): void {
     if (!this.destroyed) this.v86.serial_send_bytes(0, bytes);
+  }
+
+  /** All console text kept so far (the boot log, right after a boot). */
+  consoleText(): string {
+    return this.console;
   }
 
   async destroy(): Promise<void> {

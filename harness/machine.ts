@@ -2,7 +2,9 @@
  * The harness's public face: a machine running one kernel, on which calls are
  * made one at a time. When the kernel crashes (or stops answering), the
  * machine reports the crash with the console text and brings up a clean
- * emulator by itself; `generation` counts them.
+ * machine by itself; `generation` counts them. Clean machines come from a
+ * snapshot of the first one taken at agent-ready (see snapshot.ts), so a
+ * reset costs milliseconds rather than a boot.
  */
 import { DEFAULT_KERNEL, findKernel, KERNEL_IDS, type KernelId, type KernelImage } from '../kernel-images/manifest.ts';
 import type { AssetProvider, BootAssets } from './assets.ts';
@@ -13,6 +15,8 @@ import { decodeResult, encodeCall, FrameType } from './protocol.ts';
 import { resultFromEax, type CallRecord, type CallResult } from './results.ts';
 import { errnoName } from './errno.ts';
 import { LinkError } from './serial.ts';
+import { snapshotKey, type Snapshot, type SnapshotCache } from './snapshot.ts';
+import { ALL_TUNINGS, type Tuning } from './v86-config.ts';
 
 export interface BootOptions {
   kernel?: string;
@@ -25,11 +29,15 @@ export interface BootOptions {
   onConsole?: (byte: number) => void;
   /** Progress and recovery notices, for a status line. */
   onEvent?: (event: MachineEvent) => void;
+  /** Where clean machines come from; null boots every time (as the benchmark's cold boots do). */
+  snapshots?: SnapshotCache | null;
+  /** Boot tuning (default: all; the benchmark leaves some out to show what each saves). */
+  tunings?: readonly Tuning[];
 }
 
 export type MachineEvent =
   | { type: 'booting'; kernel: KernelId; generation: number }
-  | { type: 'ready'; kernel: KernelId; generation: number; bootMs: number; release: string }
+  | { type: 'ready'; kernel: KernelId; generation: number; bootMs: number; release: string; restored: boolean }
   | { type: 'crashed'; kernel: KernelId; generation: number; crash: string }
   | { type: 'recovered'; kernel: KernelId; generation: number };
 
@@ -59,6 +67,7 @@ export class Machine {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly bootTimeoutMs: number;
   private readonly callTimeoutMs: number;
+  private readonly tunings: readonly Tuning[];
 
   constructor(
     readonly kernel: KernelImage,
@@ -67,17 +76,80 @@ export class Machine {
   ) {
     this.bootTimeoutMs = options.bootTimeoutMs ?? 120_000;
     this.callTimeoutMs = options.callTimeoutMs ?? 15_000;
+    this.tunings = options.tunings ?? ALL_TUNINGS;
   }
 
-  /** Boots a fresh emulator (replacing any current one). */
+  /**
+   * Brings up a clean machine: the snapshot restored into the running
+   * emulator when there is one, else a new emulator restored from the
+   * snapshot, else a boot (which then saves the snapshot).
+   */
   async start(): Promise<void> {
-    await this.emu?.destroy();
-    this.emu = null;
     this.generation++;
     this.options.onEvent?.({ type: 'booting', kernel: this.kernel.id, generation: this.generation });
-    const opts = this.options.onConsole ? { bootTimeoutMs: this.bootTimeoutMs, onConsoleByte: this.options.onConsole } : { bootTimeoutMs: this.bootTimeoutMs };
-    this.emu = await Emulator.start(this.assets, opts);
-    this.options.onEvent?.({ type: 'ready', kernel: this.kernel.id, generation: this.generation, bootMs: this.emu.bootMs, release: this.emu.release });
+    const snapshot = await this.snapshot();
+    let restoredHere = false;
+    let usable = snapshot;
+    if (snapshot && this.emu) {
+      restoredHere = await this.emu.restore(snapshot).then(
+        () => true,
+        () => this.forget(snapshot),
+      );
+      if (!restoredHere) usable = null;
+    }
+    if (!restoredHere) {
+      await this.emu?.destroy();
+      this.emu = null;
+      this.emu = await this.bringUp(usable);
+    }
+    const emu = this.emu;
+    if (!emu) throw new BootError(`the machine for kernel ${this.kernel.id} did not come up`);
+    // A terminal that saw no boot still gets the boot log once, as the snapshot recorded it.
+    if (emu.restored && this.generation === 1 && snapshot) this.replayConsole(snapshot.bootConsole);
+    this.options.onEvent?.({ type: 'ready', kernel: this.kernel.id, generation: this.generation, bootMs: emu.bootMs, release: emu.release, restored: emu.restored });
+  }
+
+  /** Replaces the machine with a clean one, as after a crash. */
+  reset(): Promise<void> {
+    return this.serial(() => this.start());
+  }
+
+  private async bringUp(snapshot: Snapshot | null): Promise<Emulator> {
+    const opts = {
+      bootTimeoutMs: this.bootTimeoutMs,
+      tunings: this.tunings,
+      ...(this.options.onConsole ? { onConsoleByte: this.options.onConsole } : {}),
+    };
+    if (snapshot) {
+      try {
+        return await Emulator.start(this.assets, opts, snapshot);
+      } catch {
+        await this.forget(snapshot);
+      }
+    }
+    const emu = await Emulator.start(this.assets, opts, null);
+    const cache = this.options.snapshots;
+    if (cache) {
+      const key = await snapshotKey(this.assets, this.tunings);
+      await cache.put({ key, state: await emu.saveState(), release: emu.release, version: emu.version, bootConsole: emu.consoleText(), bootMs: emu.bootMs });
+    }
+    return emu;
+  }
+
+  private async snapshot(): Promise<Snapshot | null> {
+    const cache = this.options.snapshots;
+    return cache ? cache.get(await snapshotKey(this.assets, this.tunings)) : null;
+  }
+
+  private async forget(snapshot: Snapshot): Promise<false> {
+    await this.options.snapshots?.drop(snapshot.key);
+    return false;
+  }
+
+  private replayConsole(text: string): void {
+    const onConsole = this.options.onConsole;
+    if (!onConsole) return;
+    for (let i = 0; i < text.length; i++) onConsole(text.charCodeAt(i));
   }
 
   private get live(): Emulator {
@@ -91,6 +163,11 @@ export class Machine {
 
   get bootMs(): number {
     return this.live.bootMs;
+  }
+
+  /** Whether the running machine came from a snapshot. */
+  get restored(): boolean {
+    return this.live.restored;
   }
 
   /** Runs `task` after every earlier one: calls never overlap on the guest. */
@@ -200,10 +277,12 @@ export class Machine {
       const emu = this.live;
       const start = emu.consoleLength;
       void emu.link.request(FrameType.Exit, new Uint8Array(0), this.callTimeoutMs, 'exit').catch(() => undefined);
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const kind = await Promise.race([
         emu.crashed(),
-        new Promise<'hang'>((r) => setTimeout(() => r('hang'), this.callTimeoutMs)),
+        new Promise<'hang'>((r) => (timer = setTimeout(() => r('hang'), this.callTimeoutMs))),
       ]);
+      clearTimeout(timer);
       await emu.consoleSettled(150, 1500);
       const text = emu.consoleSince(start);
       await this.start();

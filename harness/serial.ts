@@ -27,7 +27,7 @@ interface Pending {
 export class SerialLink {
   private readonly decoder = new FrameDecoder();
   private readonly pending = new Map<number, Pending>();
-  private readonly waiters: Array<{ type: number; resolve: (f: Frame) => void }> = [];
+  private readonly waiters: Array<{ type: number; resolve: (f: Frame) => void; fail: (e: Error) => void }> = [];
   private nextId = 1;
   private closedWith: Error | null = null;
   private inbox: number[] = [];
@@ -105,6 +105,10 @@ export class SerialLink {
           clearTimeout(timer);
           resolve(f);
         },
+        fail: (e: Error) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       };
       this.waiters.push(entry);
     });
@@ -159,5 +163,6 @@ export class SerialLink {
       p.reject(error);
       this.pending.delete(id);
     }
+    for (const w of this.waiters.splice(0)) w.fail(error);
   }
 }

@@ -52,10 +52,15 @@ export interface KernelAvailability {
 const DEFAULT_TIMEOUT_MS = 60_000;
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** The kernel-image cache folder, honouring $MODLAB_CACHE_DIR. */
-export function defaultCacheDir(): string {
+/** The project's cache folder: $MODLAB_CACHE_DIR, or <repo>/.cache. */
+export function cacheRoot(): string {
   const root = nonEmpty(process.env.MODLAB_CACHE_DIR);
-  return path.join(root === undefined ? path.join(REPO_ROOT, '.cache') : path.resolve(root), 'kernel-images');
+  return root === undefined ? path.join(REPO_ROOT, '.cache') : path.resolve(root);
+}
+
+/** The kernel-image cache folder. */
+export function defaultCacheDir(): string {
+  return path.join(cacheRoot(), 'kernel-images');
 }
 
 export async function resolveKernelFile(id: string, options: ResolveOptions = {}): Promise<ResolvedKernelFile> {

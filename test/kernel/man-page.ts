@@ -106,4 +106,22 @@ export function manPageSuite(kernel: KernelId, facts: KernelFacts): void {
     assert.equal(next.machine, gen + 1);
     assert.doesNotMatch(await m.readProcModules(), /shell_mod/);
   });
+
+  test(`${kernel}: reset restores the machine as it was at agent-ready, and a booted machine agrees with it`, LONG, async () => {
+    await m.reset();
+    assert.equal(m.restored, true, 'the reset came from the snapshot');
+    assert.doesNotMatch(await m.readProcModules(), /\S/, 'no module survives a reset');
+    const restored = expectSuccess(await m.createModule('same_place', 4096));
+    await m.reset();
+    assert.equal(expectSuccess(await m.createModule('same_place', 4096)).ret, restored.ret, 'each reset starts from the same state');
+
+    const booted = await boot({ kernel, snapshots: null });
+    try {
+      assert.equal(booted.restored, false);
+      assert.equal(booted.release, m.release);
+      assert.equal(expectSuccess(await booted.createModule('same_place', 4096)).ret, restored.ret, 'a cold boot gives the same first address');
+    } finally {
+      await booted.close();
+    }
+  });
 }

@@ -1,0 +1,81 @@
+/**
+ * The snapshot container and cache: pure code, exercised with made-up state
+ * bytes (the real save/restore is covered by the kernel tests, which restore
+ * every machine after the first).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { findKernel } from '../../kernel-images/manifest.ts';
+import type { BootAssets } from '../../harness/assets.ts';
+import { FileSnapshotStore } from '../../harness/node/snapshot-store.ts';
+import { decodeSnapshot, encodeSnapshot, SnapshotCache, snapshotKey, V86_VERSION, type Snapshot } from '../../harness/snapshot.ts';
+import { ALL_TUNINGS } from '../../harness/v86-config.ts';
+
+function sample(key = 'k1'): Snapshot {
+  const state = new Uint8Array(4096).map((_, i) => (i * 7) & 0xff);
+  return { key, state: state.buffer, release: '2.4.20', version: '#2', bootConsole: 'Linux version 2.4.20\n', bootMs: 1234 };
+}
+
+function assets(initrd: number[]): BootAssets {
+  const kernel = findKernel('2.4.20');
+  assert.ok(kernel);
+  return { kernel, bzimage: Uint8Array.of(1, 2, 3, 4), initrd: Uint8Array.from(initrd), bios: Uint8Array.of(9), vgaBios: Uint8Array.of(8), wasmPath: 'x' };
+}
+
+test('V86_VERSION names the installed v86, whose state format snapshots use', () => {
+  const pkg = createRequire(import.meta.url)('v86/package.json') as { version: string };
+  assert.equal(V86_VERSION, pkg.version);
+});
+
+test('a snapshot survives encoding and decoding byte for byte', async () => {
+  const s = sample();
+  const back = await decodeSnapshot(await encodeSnapshot(s), 'k1');
+  assert.deepEqual(new Uint8Array(back.state), new Uint8Array(s.state));
+  assert.equal(back.release, '2.4.20');
+  assert.equal(back.bootConsole, s.bootConsole);
+  assert.equal(back.bootMs, 1234);
+});
+
+test('decoding refuses another key, truncation, a flipped state byte and garbage, each with its reason', async () => {
+  const bytes = await encodeSnapshot(sample());
+  await assert.rejects(decodeSnapshot(bytes, 'k2'), /for k1, not k2/);
+  await assert.rejects(decodeSnapshot(bytes.subarray(0, bytes.length - 10), 'k1'), /truncated/);
+  const flipped = bytes.slice();
+  flipped[flipped.length - 1] = (flipped[flipped.length - 1] ?? 0) ^ 1;
+  await assert.rejects(decodeSnapshot(flipped, 'k1'), /sha256/);
+  await assert.rejects(decodeSnapshot(new TextEncoder().encode('hello, world'), 'k1'), /not a modlab snapshot/);
+});
+
+test('the key changes with the initrd and the tuning, and not otherwise', async () => {
+  const a = await snapshotKey(assets([1, 2]), ALL_TUNINGS);
+  assert.equal(await snapshotKey(assets([1, 2]), ALL_TUNINGS), a);
+  assert.notEqual(await snapshotKey(assets([1, 3]), ALL_TUNINGS), a);
+  assert.notEqual(await snapshotKey(assets([1, 2]), ['ide-noprobe']), a);
+  assert.match(a, /^2\.4\.20-[0-9a-f]{32}$/);
+});
+
+test('the cache persists through its store, and deletes a corrupt file instead of using it', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'modlab-snap-'));
+  try {
+    const problems: string[] = [];
+    await new SnapshotCache(new FileSnapshotStore(dir)).put(sample());
+    const fresh = new SnapshotCache(new FileSnapshotStore(dir), (m) => problems.push(m));
+    const got = await fresh.get('k1');
+    assert.equal(got?.release, '2.4.20');
+
+    const file = path.join(dir, 'k1.snap');
+    const bytes = await readFile(file);
+    await writeFile(file, bytes.subarray(0, bytes.length - 1));
+    const third = new SnapshotCache(new FileSnapshotStore(dir), (m) => problems.push(m));
+    assert.equal(await third.get('k1'), null);
+    assert.match(problems.join('\n'), /unusable \(the snapshot is truncated/);
+    await assert.rejects(readFile(file), /ENOENT/);
+    assert.equal(await third.get('absent'), null);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
