@@ -77,10 +77,28 @@ test('2.4.20 boots, create_module answers an address, then EEXIST, then EPERM as
   await page.locator('#share').click();
   await expect(page.locator('#f-error')).toContainText('call=create_module&name=nobody&size=8192&uid=65534&run=1');
 
-  // History survives a reload.
+  // History survives a reload, and the machine saved in IndexedDB comes back without a boot.
+  const t1 = Date.now();
   await page.reload();
   await expect(page.locator('#history li')).toHaveCount(3);
   await expect(page.locator('#history li').first()).toContainText('EPERM');
+  await ready(page);
+  console.log(`page ready after reload in ${Date.now() - t1} ms`);
+  await expect(page.locator('#progress')).toContainText('restored from a saved machine');
+  // The boot log is replayed from the snapshot (its last lines are on screen).
+  await expect(page.locator('#terminal')).toContainText('Freeing unused kernel memory');
+  await expect(page.locator('#terminal')).toContainText(/restored a saved machine \(taken at agent-ready\) in \d+ ms/);
+
+  // Reset brings back the machine as it was at agent-ready: the module is gone.
+  await page.locator('#f-as').selectOption('root');
+  await page.locator('#f-name').fill('hello');
+  await page.locator('#f-size').fill('4096');
+  expect(await run(page)).toBe('success');
+  expect(await run(page)).toBe('EEXIST');
+  await page.locator('#reset').click();
+  await expect(page.locator('#terminal')).toContainText(/machine 2 is ready \(reset in \d+ ms\)/);
+  expect(await run(page)).toBe('success');
+  await page.screenshot({ path: `${SCREENS}/8-after-reset.png` });
 });
 
 test('6.1 answers ENOSYS', async ({ page }) => {

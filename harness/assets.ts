@@ -11,7 +11,8 @@ export interface BootAssets {
   /** The initial root file system with the agent as init. */
   initrd: Uint8Array;
   bios: Uint8Array;
-  vgaBios: Uint8Array;
+  /** Only for booting without the no-vga-bios tuning (the benchmark does, to measure it). */
+  vgaBios?: Uint8Array;
   /** Where v86 finds its wasm: a file path in Node, a URL in the browser. */
   wasmPath: string;
 }

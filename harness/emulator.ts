@@ -10,7 +10,7 @@ import { detectCrash, type CrashKind } from './crash.ts';
 import { FrameType } from './protocol.ts';
 import { LinkError, SerialLink } from './serial.ts';
 import type { Snapshot } from './snapshot.ts';
-import { ALL_TUNINGS, applyDeviceTuning, clearSerialInput, v86Options, type Tuning } from './v86-config.ts';
+import { ALL_TUNINGS, applyDeviceTuning, clearSerialInput, setJit, v86Options, type Tuning } from './v86-config.ts';
 
 /** Kernel messages are kept up to this many characters; crash excerpts come from the tail. */
 const CONSOLE_KEEP = 256 * 1024;
@@ -33,6 +33,8 @@ export interface EmulatorOptions {
   onConsoleByte?: (byte: number) => void;
   /** Boot tuning to apply (default: all of it). */
   tunings?: readonly Tuning[];
+  /** Keep v86's JIT on after the agent is ready (default off; see setJit). */
+  keepJit?: boolean;
 }
 
 export class Emulator {
@@ -112,6 +114,7 @@ export class Emulator {
     this.version = version;
     // A round trip leaves the agent waiting for input with nothing half-sent: the state to save.
     await this.link.request(FrameType.Ping, new Uint8Array(0), this.options.bootTimeoutMs, 'a ping after boot');
+    if (!this.options.keepJit) setJit(this.v86, false);
   }
 
   /**
@@ -131,6 +134,7 @@ export class Emulator {
     await this.v86.restore_state(snapshot.state);
     // Bytes the old guest never read would reach the restored agent as noise.
     clearSerialInput(this.v86);
+    if (!this.options.keepJit) setJit(this.v86, false);
     await this.v86.run();
     await this.link.request(FrameType.Ping, new Uint8Array(0), RESTORE_PING_MS, 'the restored agent');
     this.release = snapshot.release;

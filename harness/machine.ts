@@ -33,6 +33,8 @@ export interface BootOptions {
   snapshots?: SnapshotCache | null;
   /** Boot tuning (default: all; the benchmark leaves some out to show what each saves). */
   tunings?: readonly Tuning[];
+  /** Keep v86's JIT on once the agent is ready (default off: see setJit in v86-config.ts). */
+  keepJit?: boolean;
 }
 
 export type MachineEvent =
@@ -118,6 +120,7 @@ export class Machine {
     const opts = {
       bootTimeoutMs: this.bootTimeoutMs,
       tunings: this.tunings,
+      keepJit: this.options.keepJit ?? false,
       ...(this.options.onConsole ? { onConsoleByte: this.options.onConsole } : {}),
     };
     if (snapshot) {

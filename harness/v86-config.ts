@@ -40,7 +40,7 @@ export function v86Options(assets: BootAssets, tunings: readonly Tuning[] = ALL_
   return {
     wasm_path: assets.wasmPath,
     bios: { buffer: exactBuffer(assets.bios) },
-    ...(tunings.includes('no-vga-bios') ? {} : { vga_bios: { buffer: exactBuffer(assets.vgaBios) } }),
+    ...(tunings.includes('no-vga-bios') || !assets.vgaBios ? {} : { vga_bios: { buffer: exactBuffer(assets.vgaBios) } }),
     bzimage: { buffer: exactBuffer(assets.bzimage) },
     initrd: { buffer: exactBuffer(assets.initrd) },
     cmdline: kernelCommandLine(assets.kernel, tunings),
@@ -61,6 +61,7 @@ interface RtcInternals {
   cmos_port_read: (this: RtcInternals) => number;
 }
 interface CpuInternals {
+  set_jit_config: (index: number, value: number) => void;
   devices: { rtc?: RtcInternals; uart0?: { input: number[] }; uart1?: { input: number[] } };
   io: { register_read(port: number, device: object, read8: (this: RtcInternals) => number): void };
 }
@@ -88,4 +89,17 @@ export function applyDeviceTuning(v86: V86, tunings: readonly Tuning[] = ALL_TUN
 export function clearSerialInput(v86: V86): void {
   const devices = (v86 as unknown as { v86?: { cpu?: CpuInternals } }).v86?.cpu?.devices;
   for (const uart of [devices?.uart0, devices?.uart1]) if (uart) uart.input.length = 0;
+}
+
+const JIT_DISABLED = 0;
+
+/**
+ * Switches v86's JIT compiler off (or on). Once the agent is up the lab runs
+ * short, rarely repeated kernel paths: V8's background threads optimising
+ * the wasm v86 generates for them took the only other core and stalled the
+ * emulator 4-8 ms at a time (p95 of a call ~5 ms). Interpreted, a call costs
+ * a little more on average and no longer stalls. Boots keep the JIT.
+ */
+export function setJit(v86: V86, enabled: boolean): void {
+  (v86 as unknown as { v86?: { cpu?: CpuInternals } }).v86?.cpu?.set_jit_config(JIT_DISABLED, enabled ? 0 : 1);
 }

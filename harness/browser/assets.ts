@@ -13,7 +13,6 @@ export interface BrowserAssetUrls {
   initrd24: string;
   initramfs61: string;
   bios: string;
-  vgaBios: string;
   wasm: string;
 }
 
@@ -40,16 +39,15 @@ export class BrowserAssets implements AssetProvider {
   private async loadNow(id: KernelId): Promise<BootAssets> {
     const kernel = findKernel(id);
     if (!kernel) throw new Error(`unknown kernel ${id}`);
-    const [raw, initrd, bios, vgaBios] = await Promise.all([
+    const [raw, initrd, bios] = await Promise.all([
       fetchBytes(this.urls.kernel(id), `the ${id} kernel image`),
       fetchBytes(kernel.initrd === 'cpio' ? this.urls.initramfs61 : this.urls.initrd24, 'the initrd'),
       fetchBytes(this.urls.bios, 'the BIOS'),
-      fetchBytes(this.urls.vgaBios, 'the VGA BIOS'),
     ]);
     const hash = await sha256Hex(raw);
     if (hash !== kernel.file.sha256) {
       throw new Error(`the ${id} kernel image is corrupt (sha256 ${hash}, expected ${kernel.file.sha256}); rebuild the site from a verified cache`);
     }
-    return { kernel, bzimage: bootableKernel(raw, kernel.format, id), initrd, bios, vgaBios, wasmPath: this.urls.wasm };
+    return { kernel, bzimage: bootableKernel(raw, kernel.format, id), initrd, bios, wasmPath: this.urls.wasm };
   }
 }

@@ -1,0 +1,220 @@
+/**
+ * `npm run bench`: how fast modlab brings up a machine and answers a call,
+ * measured in one run on this machine, against QEMU booting the same kernel,
+ * initrd and command line. Prints a table and writes bench/results.json.
+ *
+ *   --kernels 2.4.20,2.4.27   only these kernels (default: all four)
+ *   --quick                   fewer runs, for a smoke test
+ *   --no-qemu                 skip the QEMU comparison
+ *   --no-ablation             skip booting without each tuning
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KERNEL_IDS, type KernelId } from '../kernel-images/manifest.ts';
+import { boot, type Machine } from '../harness/node/index.ts';
+import { NodeAssets } from '../harness/node/assets.ts';
+import { FileSnapshotStore } from '../harness/node/snapshot-store.ts';
+import { SnapshotCache, V86_VERSION } from '../harness/snapshot.ts';
+import { ALL_TUNINGS, TUNINGS, type Tuning } from '../harness/v86-config.ts';
+import { qemuBootMs, qemuVersion } from './qemu.ts';
+import { percentile, round, spread, type Spread } from './stats.ts';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const kernelsArg = args[args.indexOf('--kernels') + 1];
+const kernels = (args.includes('--kernels') && kernelsArg ? kernelsArg.split(',') : [...KERNEL_IDS]) as KernelId[];
+for (const k of kernels) {
+  if (!KERNEL_IDS.includes(k)) {
+    console.error(`bench: unknown kernel ${JSON.stringify(k)}; choose from ${KERNEL_IDS.join(', ')}`);
+    process.exit(2);
+  }
+}
+const qemu = args.includes('--no-qemu') ? null : qemuVersion();
+const RUNS = {
+  cold: quick ? 2 : 5,
+  cold61: quick ? 1 : 3,
+  reset: quick ? 5 : 20,
+  fresh: quick ? 2 : 5,
+  pairs: quick ? 200 : 1000,
+  qemu: quick ? 1 : 5,
+  ablation: quick ? 1 : 3,
+};
+const BOOT_TIMEOUT = 180_000;
+const assets = new NodeAssets();
+
+interface RoundTrips {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  calls: number;
+}
+
+function roundTripSummary(calls: number[]): RoundTrips {
+  return {
+    p50: round(percentile(calls, 0.5)),
+    p95: round(percentile(calls, 0.95)),
+    p99: round(percentile(calls, 0.99)),
+    max: round(Math.max(...calls)),
+    calls: calls.length,
+  };
+}
+
+interface KernelResult {
+  coldBootMs: Spread;
+  restoreMs: Spread;
+  freshRestoreMs: Spread;
+  roundTripMs: RoundTrips;
+  callsPerSecond: number;
+  /** The same calls with v86's JIT left on after boot (what setJit avoids). */
+  roundTripWithJitMs: RoundTrips;
+  qemuColdBootMs: Spread | null;
+  coldBootVsQemu: number | null;
+  restoreVsQemu: number | null;
+  tuning?: { allMs: number; untunedMs: number; withoutMs: Partial<Record<Tuning, number>> };
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function coldBoots(kernel: KernelId, runs: number, tunings: readonly Tuning[] = ALL_TUNINGS): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const m = await boot({ kernel, snapshots: null, tunings, bootTimeoutMs: BOOT_TIMEOUT });
+    out.push(m.bootMs);
+    await m.close();
+  }
+  return out;
+}
+
+async function timed(f: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await f();
+  return performance.now() - t0;
+}
+
+async function roundTrips(m: Machine, pairs: number): Promise<{ calls: number[]; seconds: number }> {
+  for (let i = 0; i < 50; i++) {
+    await m.createModule('bench', 4096);
+    await m.deleteModule('bench');
+  }
+  const calls: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < pairs; i++) {
+    calls.push(await timed(() => m.createModule('bench', 4096)));
+    calls.push(await timed(() => m.deleteModule('bench')));
+  }
+  return { calls, seconds: (performance.now() - t0) / 1000 };
+}
+
+async function measure(kernel: KernelId): Promise<KernelResult> {
+  log(`\n${kernel}: cold boots`);
+  const cold = await coldBoots(kernel, kernel === '6.1' ? RUNS.cold61 : RUNS.cold);
+
+  // Snapshots go to a private folder so that the project's cache plays no part.
+  const dir = await mkdtemp(path.join(tmpdir(), 'modlab-bench-'));
+  try {
+    const store = new FileSnapshotStore(dir);
+    const first = await boot({ kernel, snapshots: new SnapshotCache(store), bootTimeoutMs: BOOT_TIMEOUT });
+    log(`${kernel}: resets from the snapshot`);
+    const resets: number[] = [];
+    for (let i = 0; i < RUNS.reset; i++) resets.push(await timed(() => first.reset()));
+
+    log(`${kernel}: ${RUNS.pairs} create_module+delete_module pairs`);
+    const rt = await roundTrips(first, RUNS.pairs);
+    await first.close();
+
+    log(`${kernel}: the same pairs with the JIT kept on`);
+    const withJit = await boot({ kernel, snapshots: new SnapshotCache(store), keepJit: true, bootTimeoutMs: BOOT_TIMEOUT });
+    const rtJit = await roundTrips(withJit, RUNS.pairs);
+    await withJit.close();
+
+    log(`${kernel}: new machines from the snapshot on disk`);
+    const fresh: number[] = [];
+    for (let i = 0; i < RUNS.fresh; i++) {
+      // A new cache each time: the snapshot is read from disk and verified, as in a new process.
+      let m: Machine | null = null;
+      fresh.push(await timed(async () => (m = await boot({ kernel, snapshots: new SnapshotCache(store), bootTimeoutMs: BOOT_TIMEOUT }))));
+      await (m as Machine | null)?.close();
+    }
+
+    let qemuRuns: number[] | null = null;
+    if (qemu) {
+      log(`${kernel}: QEMU boots`);
+      const a = await assets.load(kernel);
+      qemuRuns = [];
+      for (let i = 0; i < (kernel === '6.1' ? RUNS.cold61 : RUNS.qemu); i++) qemuRuns.push(await qemuBootMs(a, BOOT_TIMEOUT));
+    }
+
+    const result: KernelResult = {
+      coldBootMs: spread(cold),
+      restoreMs: spread(resets),
+      freshRestoreMs: spread(fresh),
+      roundTripMs: roundTripSummary(rt.calls),
+      callsPerSecond: Math.round(rt.calls.length / rt.seconds),
+      roundTripWithJitMs: roundTripSummary(rtJit.calls),
+      qemuColdBootMs: qemuRuns ? spread(qemuRuns) : null,
+      coldBootVsQemu: null,
+      restoreVsQemu: null,
+    };
+    if (result.qemuColdBootMs) {
+      result.coldBootVsQemu = round(result.coldBootMs.median / result.qemuColdBootMs.median);
+      result.restoreVsQemu = round(result.restoreMs.median / result.qemuColdBootMs.median);
+    }
+    if (kernel !== '6.1' && !args.includes('--no-ablation')) result.tuning = await ablation(kernel, result.coldBootMs.median);
+    return result;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Boots without each tuning in turn, and with none, to show what each one saves. */
+async function ablation(kernel: KernelId, allMs: number): Promise<NonNullable<KernelResult['tuning']>> {
+  log(`${kernel}: boots without each tuning`);
+  const withoutMs: Partial<Record<Tuning, number>> = {};
+  for (const t of ALL_TUNINGS) {
+    withoutMs[t] = spread(await coldBoots(kernel, RUNS.ablation, ALL_TUNINGS.filter((x) => x !== t))).median;
+  }
+  const untunedMs = spread(await coldBoots(kernel, RUNS.ablation, [])).median;
+  return { allMs, untunedMs, withoutMs };
+}
+
+function table(results: Partial<Record<KernelId, KernelResult>>): string {
+  const rows = [['kernel', 'cold boot', 'QEMU boot', 'ratio', 'reset (restore)', 'new machine from disk', 'call p50', 'call p95', 'calls/s', 'p95 with JIT']];
+  for (const [k, r] of Object.entries(results)) {
+    rows.push([
+      k,
+      `${r.coldBootMs.median} ms`,
+      r.qemuColdBootMs ? `${r.qemuColdBootMs.median} ms` : '-',
+      r.coldBootVsQemu === null ? '-' : `${r.coldBootVsQemu}x`,
+      `${r.restoreMs.median} ms`,
+      `${r.freshRestoreMs.median} ms`,
+      `${r.roundTripMs.p50} ms`,
+      `${r.roundTripMs.p95} ms`,
+      String(r.callsPerSecond),
+      `${r.roundTripWithJitMs.p95} ms`,
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  return rows.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n');
+}
+
+const results: Partial<Record<KernelId, KernelResult>> = {};
+if (!qemu) log(args.includes('--no-qemu') ? 'QEMU comparison skipped (--no-qemu)' : 'QEMU comparison skipped: qemu-system-i386 is not installed (apt-get install qemu-system-x86)');
+for (const k of kernels) results[k] = await measure(k);
+
+const output = {
+  kernels: results,
+  peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, v86: V86_VERSION, qemu },
+  runs: RUNS,
+  tunings: TUNINGS,
+  measuredAt: new Date().toISOString(),
+};
+const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
+await writeFile(file, `${JSON.stringify(output, null, 2)}\n`);
+console.log(table(results));
+console.log(`peak RSS ${output.peakRssMb} MB; written to ${path.relative(process.cwd(), file)}`);
