@@ -205,15 +205,25 @@ export class Machine {
     const consoleStart = emu.consoleLength;
     const t0 = performance.now();
     let result: CallResult;
+    // After an oops the call may still come back (its process killed): give it a moment,
+    // on a timer that goes away with the call so that it never holds the process open.
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    let settled = false;
     try {
       const reply = await Promise.race([
         emu.link.request(FrameType.Call, encodeCall(syscall, uid, args), this.callTimeoutMs, call.call),
-        emu.crashed().then(async (kind) => {
-          // After an oops the call may still come back (its process killed): give it a moment.
-          if (kind !== 'panic') await new Promise((r) => setTimeout(r, CRASH_GRACE_MS));
-          throw new CrashError(kind);
-        }),
-      ]);
+        emu.crashed().then(
+          (kind) =>
+            new Promise<never>((_, reject) => {
+              const fail = () => reject(new CrashError(kind));
+              if (kind === 'panic') fail();
+              else if (!settled) grace = setTimeout(fail, CRASH_GRACE_MS);
+            }),
+        ),
+      ]).finally(() => {
+        settled = true;
+        clearTimeout(grace);
+      });
       const elapsed = performance.now() - t0;
       const decoded = reply.type === FrameType.Result ? decodeResult(reply.payload) : null;
       if (!decoded) throw new LinkError(`${call.call}: malformed reply from the guest`, 'agent');

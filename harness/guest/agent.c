@@ -142,57 +142,73 @@ static void send_error(u32 id, const char *msg)
  * Runs one system call in a child, as `uid` unless it is ML_NO_UID.
  * Returns the outcome and its word (eax, signal or errno).
  */
+/*
+ * Each call runs in a child task, so that a kernel oops kills the child and
+ * not init. The child shares the agent's memory and the agent sleeps until
+ * it exits (CLONE_VM | CLONE_VFORK): no page tables to copy, no copy-on-write
+ * faults and no pipe, which halves the cost of a call. The child runs on its
+ * own stack and reports through `job`; a child that dies inside the call
+ * leaves job.done at 0.
+ */
+static struct {
+	u32 sysno, uid, argv[ML_MAX_ARGS];
+	volatile u32 done, outcome, word;
+} job;
+static u8 child_stack[16384] __attribute__((aligned(16)));
+
+__attribute__((noreturn, used)) static void call_child(void)
+{
+	if (job.uid != ML_NO_UID) {
+		s32 r = sys1(SYS_setuid32, job.uid);
+		if (r < 0) {
+			job.outcome = ML_OUTCOME_SETUPFAILED;
+			job.word = (u32)-r;
+			job.done = 1;
+			sys1(SYS_exit, 0);
+		}
+	}
+	s32 r = sys5((s32)job.sysno, job.argv[0], job.argv[1], job.argv[2], job.argv[3], job.argv[4]);
+	job.outcome = ML_OUTCOME_RETURNED;
+	job.word = (u32)r;
+	job.done = 1;
+	sys1(SYS_exit, 0);
+	for (;;)
+		;
+}
+
+/* clone() returns twice: the child continues on child_stack into call_child and never comes back. */
+static s32 spawn_child(void)
+{
+	s32 pid;
+	__asm__ volatile("int $0x80\n\t"
+			 "testl %%eax, %%eax\n\t"
+			 "jnz 1f\n\t"
+			 "call call_child\n"
+			 "1:"
+			 : "=a"(pid)
+			 : "0"(SYS_clone), "b"(CLONE_VM | CLONE_VFORK | SIGCHLD), "c"(child_stack + sizeof(child_stack))
+			 : "memory");
+	return pid;
+}
+
 static u32 run_call(u32 sysno, u32 uid, const u32 *argv, u32 *word)
 {
-	s32 fds[2];
-	s32 r = sys1(SYS_pipe, (u32)fds);
-	if (r < 0) {
-		*word = (u32)-r;
-		return ML_OUTCOME_SETUPFAILED;
-	}
-	s32 pid = sys0(SYS_fork);
+	job.sysno = sysno;
+	job.uid = uid;
+	for (u32 i = 0; i < ML_MAX_ARGS; i++)
+		job.argv[i] = argv[i];
+	job.done = 0;
+	s32 pid = spawn_child();
 	if (pid < 0) {
-		sys1(SYS_close, fds[0]);
-		sys1(SYS_close, fds[1]);
 		*word = (u32)-pid;
 		return ML_OUTCOME_SETUPFAILED;
 	}
-	if (pid == 0) {
-		u8 msg[8];
-		sys1(SYS_close, fds[0]);
-		if (uid != ML_NO_UID) {
-			r = sys1(SYS_setuid32, uid);
-			if (r < 0) {
-				put32(msg, ML_OUTCOME_SETUPFAILED);
-				put32(msg + 4, (u32)-r);
-				write_all(fds[1], msg, 8);
-				sys1(SYS_exit, 0);
-			}
-		}
-		r = sys5((s32)sysno, argv[0], argv[1], argv[2], argv[3], argv[4]);
-		put32(msg, ML_OUTCOME_RETURNED);
-		put32(msg + 4, (u32)r);
-		write_all(fds[1], msg, 8);
-		sys1(SYS_exit, 0);
-	}
-	sys1(SYS_close, fds[1]);
-	u8 got[8];
-	u32 have = 0;
-	while (have < 8) {
-		r = sys3(SYS_read, fds[0], (u32)(got + have), 8 - have);
-		if (r == -EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		have += (u32)r;
-	}
-	sys1(SYS_close, fds[0]);
 	s32 status = 0;
 	while (sys3(SYS_waitpid, pid, (u32)&status, 0) == -EINTR)
 		;
-	if (have == 8) {
-		*word = get32(got + 4);
-		return get32(got);
+	if (job.done) {
+		*word = job.word;
+		return job.outcome;
 	}
 	/* No report: the child died inside the call. */
 	*word = (u32)(status & 0x7f);

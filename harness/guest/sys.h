@@ -22,6 +22,7 @@ typedef unsigned int size_t;
 #define SYS_mknod 14
 #define SYS_mount 21
 #define SYS_pipe 42
+#define SYS_clone 120
 #define SYS_ioctl 54
 #define SYS_setsid 66
 #define SYS_uname 122
@@ -33,6 +34,9 @@ typedef unsigned int size_t;
 #define O_NOCTTY 0400
 #define S_IFCHR 0020000
 #define EINTR 4
+#define SIGCHLD 17
+#define CLONE_VM 0x00000100
+#define CLONE_VFORK 0x00004000
 #define EEXIST 17
 
 /* 2.4's struct new_utsname: six fields of 65 bytes. */
