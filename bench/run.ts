@@ -7,6 +7,7 @@
  *   --quick                   fewer runs, for a smoke test
  *   --no-qemu                 skip the QEMU comparison
  *   --no-ablation             skip booting without each tuning
+ *   --out FILE                write the results there instead of bench/results.json
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -214,7 +215,8 @@ const output = {
   tunings: TUNINGS,
   measuredAt: new Date().toISOString(),
 };
-const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
+const outArg = args[args.indexOf('--out') + 1];
+const file = args.includes('--out') && outArg ? path.resolve(outArg) : path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
 await writeFile(file, `${JSON.stringify(output, null, 2)}\n`);
 console.log(table(results));
 console.log(`peak RSS ${output.peakRssMb} MB; written to ${path.relative(process.cwd(), file)}`);

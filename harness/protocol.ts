@@ -77,7 +77,7 @@ export const CallOutcome = {
   Returned: 0,
   /** The calling child died from a signal (after a kernel oops, for one). */
   Killed: 1,
-  /** The child could not be set up (setuid or fork failed); the word is the errno. */
+  /** The child could not be set up (setuid or clone failed); the word is the errno. */
   SetupFailed: 2,
 } as const;
 export type CallOutcome = (typeof CallOutcome)[keyof typeof CallOutcome];

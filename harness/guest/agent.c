@@ -7,8 +7,9 @@
  *   ttyS0  the console, shared with the kernel's printk, where a person can
  *          type the same calls into a tiny shell.
  *
- * Every system call runs in a forked child, so that a kernel oops kills the
- * child and not init; the child reports eax through a pipe.
+ * Every system call runs in a child task, so that a kernel oops kills the
+ * child and not init; the child reports eax through the memory it shares
+ * with the agent (see run_call).
  */
 #include "sys.h"
 #include "protocol.h"
