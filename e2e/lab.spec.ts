@@ -121,3 +121,48 @@ test('a shared link reproduces a call, and a crash brings up a fresh machine', a
   await page.locator('#f-name').fill('after');
   expect(await run(page)).toBe('success');
 });
+
+test('the tour runs on all four kernels as a matrix, and the Tour tab steps through it on the running kernel', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto('./?kernel=2.4.27');
+  await ready(page);
+
+  await page.locator('#tab-compare').click();
+  await page.locator('#compare-tour').click();
+  await expect(page.locator('#compare-status')).toHaveAttribute('data-state', 'done', { timeout: 200_000 });
+  await expect(page.locator('#matrix tr')).toHaveCount(11);
+  const cell = (kernel: string, step: number) => page.locator(`#matrix button[data-kernel="${kernel}"][data-step="${step}"]`);
+  // Success everywhere the call exists; ENOSYS, as documented, on 6.1.
+  await expect(cell('2.4.20', 0)).toHaveText(/^0xc8800000 ✓/);
+  await expect(cell('6.1', 0)).toHaveText('ENOSYS ✓');
+  // The ENOMEM step: 2.4.27 as documented, 2.4.20 and 2.4.18 BUG inside vmalloc.
+  await expect(cell('2.4.27', 4)).toHaveText(/^ENOMEM ✓/);
+  await expect(cell('2.4.20', 4)).toHaveText(/^oops ✗/);
+  await expect(cell('2.4.18', 4)).toHaveAttribute('data-verdict', 'differs');
+  await expect(page.locator('#matrix tr.differs')).toHaveCount(1);
+  await expect(cell('2.4.20', 8)).toHaveText('ENAMETOOLONG');
+  await page.screenshot({ path: `${SCREENS}/9-tour-matrix.png`, fullPage: true });
+
+  await cell('2.4.20', 4).click();
+  await expect(page.locator('#cell-detail')).toBeVisible();
+  await expect(page.locator('#cell-card pre')).toContainText('kernel BUG at vmalloc.c');
+  await expect(page.locator('#cell-verdict')).toContainText('not what the man page says');
+  await page.screenshot({ path: `${SCREENS}/10-cell-detail.png` });
+  await page.locator('#cell-close').click();
+
+  await page.locator('#tab-tour').click();
+  await page.locator('#tour-run').click();
+  await expect(page.locator('#tour-verdict')).toHaveAttribute('data-verdict', 'as-documented');
+  await page.locator('#tour-next').click();
+  await expect(page.locator('#tour-claim')).toHaveText('EEXIST');
+  await page.locator('#tour-run').click();
+  await expect(page.locator('#tour-result')).toHaveAttribute('data-outcome', 'EEXIST');
+  await page.locator('#tour-next').click();
+  await page.locator('#tour-next').click();
+  await page.locator('#tour-next').click();
+  await expect(page.locator('#tour-claim')).toHaveText('ENOMEM');
+  await page.locator('#tour-run').click();
+  await expect(page.locator('#tour-result')).toHaveAttribute('data-outcome', 'ENOMEM');
+  await expect(page.locator('#tour-verdict')).toContainText('as the man page says');
+  await page.screenshot({ path: `${SCREENS}/11-tour-step.png` });
+});

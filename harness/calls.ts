@@ -71,6 +71,14 @@ export function utf8Length(text: string): number {
 /** A name as scenario files write it: a string, null (the NULL pointer) or {"ptr": "0x…"}. */
 export function parseName(input: unknown, what = 'name'): NameArg {
   if (input === null) return { kind: 'null' };
+  if (isRepeat(input)) {
+    const times = parseU32(input.times, `${what}.times`);
+    if (input.repeat.length === 0 || times === 0) throw new InputError(`${what}: {"repeat": …, "times": …} needs a non-empty text and times of at least 1`);
+    if (utf8Length(input.repeat) * times > MAX_NAME_BYTES) {
+      throw new InputError(`${what} would be ${utf8Length(input.repeat) * times} bytes long; modlab passes names of up to ${MAX_NAME_BYTES} bytes (64 KiB) to the kernel`);
+    }
+    input = input.repeat.repeat(times);
+  }
   if (typeof input === 'string') {
     const n = utf8Length(input);
     if (n > MAX_NAME_BYTES) {
@@ -84,7 +92,16 @@ export function parseName(input: unknown, what = 'name'): NameArg {
       return { kind: 'pointer', address: parseU32((input as { ptr: unknown }).ptr, `${what}.ptr`) };
     }
   }
-  throw new InputError(`${what} must be a string, null (the NULL pointer) or {"ptr": "0x…"} (a raw address), got ${JSON.stringify(input)}`);
+  throw new InputError(
+    `${what} must be a string, null (the NULL pointer), {"ptr": "0x…"} (a raw address) or {"repeat": "n", "times": 4096} (a long name), got ${JSON.stringify(input)}`,
+  );
+}
+
+/** The scenario form for long names, which would be unreadable written out. */
+function isRepeat(input: unknown): input is { repeat: string; times: unknown } {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return false;
+  const keys = Object.keys(input).sort();
+  return keys.length === 2 && keys[0] === 'repeat' && keys[1] === 'times' && typeof (input as { repeat: unknown }).repeat === 'string';
 }
 
 /**

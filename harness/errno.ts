@@ -26,3 +26,8 @@ export function errnoName(errno: number): string {
 export function isErrorReturn(eax: number): boolean {
   return eax >>> 0 >= 0xfffff001;
 }
+
+/** Whether `name` is an errno name this table knows (for checking scenario files). */
+export function isErrnoName(name: string): boolean {
+  return name.length > 1 && NAMES.includes(name);
+}

@@ -6,20 +6,39 @@
  *     {"call": "create_module", "name": {"ptr": "0xffffffff"}, "size": 10000},
  *     {"call": "delete_module", "name": null}]}
  *
+ * A step may say what it is for: "note" (free text) and "manPage", the
+ * man page's claim the step puts to the kernel: {"errno": "EEXIST" (or null
+ * for success), "says": "the man page's sentence"}. The tour uses both.
+ *
  * Every problem is reported as an InputError naming the step and the field.
  */
 import { isKernelId, KERNEL_IDS, type KernelId } from '../kernel-images/manifest.ts';
 import { CALL_NAMES, InputError, isCallName, parseName, parseSize, parseUid, type Call } from './calls.ts';
+import { isErrnoName } from './errno.ts';
+
+/** What the man page says a step should get: an errno, or (errno null) success. */
+export interface ManPageClaim {
+  errno: string | null;
+  says: string;
+}
+
+export interface StepAnnotation {
+  note: string | null;
+  manPage: ManPageClaim | null;
+}
 
 export interface Scenario {
   kernel: KernelId | null;
+  description: string | null;
   steps: Call[];
+  /** annotations[i] describes steps[i]. */
+  annotations: StepAnnotation[];
 }
 
 const TOP_KEYS = ['kernel', 'steps', 'description'];
 const STEP_KEYS: Record<string, readonly string[]> = {
-  create_module: ['call', 'name', 'size', 'uid', 'note'],
-  delete_module: ['call', 'name', 'uid', 'note'],
+  create_module: ['call', 'name', 'size', 'uid', 'note', 'manPage'],
+  delete_module: ['call', 'name', 'uid', 'note', 'manPage'],
 };
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -29,6 +48,27 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function parseKernelId(input: unknown, what = 'kernel'): KernelId {
   if (typeof input === 'string' && isKernelId(input)) return input;
   throw new InputError(`${what} ${JSON.stringify(input)} is not a kernel modlab knows; choose one of ${KERNEL_IDS.join(', ')}`);
+}
+
+function parseAnnotation(raw: Record<string, unknown>, at: string): StepAnnotation {
+  const note = raw['note'];
+  if (note !== undefined && typeof note !== 'string') throw new InputError(`${at}: "note" must be text`);
+  const claim = raw['manPage'];
+  let manPage: ManPageClaim | null = null;
+  if (claim !== undefined) {
+    const shape = '{"errno": "EEXIST" or null, "says": "…"}';
+    if (!isObject(claim)) throw new InputError(`${at}: "manPage" must be ${shape}`);
+    const { errno, says } = claim;
+    if (errno !== null && !(typeof errno === 'string' && isErrnoName(errno))) {
+      throw new InputError(`${at}: "manPage"."errno" must be an errno name such as "EEXIST", or null for success; got ${JSON.stringify(errno)}`);
+    }
+    if (typeof says !== 'string' || says.length === 0) throw new InputError(`${at}: "manPage"."says" must be the man page's text`);
+    for (const key of Object.keys(claim)) {
+      if (key !== 'errno' && key !== 'says') throw new InputError(`${at}: unknown field "manPage"."${key}"; the shape is ${shape}`);
+    }
+    manPage = { errno, says };
+  }
+  return { note: note ?? null, manPage };
 }
 
 function parseStep(raw: unknown, index: number): Call {
@@ -64,7 +104,12 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
     if (!TOP_KEYS.includes(key)) throw new InputError(`${source}: unknown field "${key}"; allowed: ${TOP_KEYS.join(', ')}`);
   }
   const kernel = raw['kernel'] === undefined ? null : parseKernelId(raw['kernel'], `${source}: "kernel"`);
+  const description = raw['description'];
+  if (description !== undefined && typeof description !== 'string') throw new InputError(`${source}: "description" must be text`);
   const steps = raw['steps'];
   if (!Array.isArray(steps) || steps.length === 0) throw new InputError(`${source}: "steps" must be a non-empty array of calls`);
-  return { kernel, steps: steps.map((s, i) => parseStep(s, i)) };
+  const calls = steps.map((s, i) => parseStep(s, i));
+  // parseStep has checked that every step is an object.
+  const annotations = steps.map((s, i) => parseAnnotation(s as Record<string, unknown>, `step ${i}`));
+  return { kernel, description: description ?? null, steps: calls, annotations };
 }

