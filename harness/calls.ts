@@ -4,9 +4,9 @@
  * are merely strange for the kernel (NULL, wild pointers, huge sizes, long
  * names) pass through untouched: the kernel's answer to them is the point.
  */
-import { Syscall, type CallArg } from './protocol.ts';
+import { MAX_OUT, Syscall, type CallArg } from './protocol.ts';
 
-export const CALL_NAMES = ['create_module', 'delete_module'] as const;
+export const CALL_NAMES = ['create_module', 'delete_module', 'init_module', 'query_module', 'get_kernel_syms'] as const;
 export type CallName = (typeof CALL_NAMES)[number];
 
 /** Names longer than this never leave the harness (the kernel's own limit is a page). */
@@ -20,9 +20,25 @@ export type NameArg =
   | { kind: 'null' }
   | { kind: 'pointer'; address: number };
 
+/** init_module's image: bytes the agent passes by address, or a raw pointer (NULL included). */
+export type ImageArg = { kind: 'bytes'; bytes: Uint8Array } | { kind: 'null' } | { kind: 'pointer'; address: number };
+
+/** query_module's `which` (linux/module.h, 2.4). */
+export const QUERY_WHICH = { QM_MODULES: 1, QM_DEPS: 2, QM_REFS: 3, QM_SYMS: 4, QM_INFO: 5 } as const;
+export type QueryWhich = keyof typeof QUERY_WHICH;
+/** The buffer query_module gets when none is named: the kernel's symbol table fits. */
+export const DEFAULT_QUERY_BUFSIZE = 256 * 1024;
+/** get_kernel_syms entries are struct kernel_sym { unsigned long value; char name[60]; }. */
+export const KERNEL_SYM_SIZE = 64;
+
 export type Call =
   | { call: 'create_module'; name: NameArg; size: number; uid: number }
-  | { call: 'delete_module'; name: NameArg; uid: number };
+  | { call: 'delete_module'; name: NameArg; uid: number }
+  | { call: 'init_module'; name: NameArg; image: ImageArg; uid: number }
+  /** bufsize 0 passes a NULL buffer (the kernel then reports the size it needs). */
+  | { call: 'query_module'; name: NameArg; which: QueryWhich; bufsize: number; uid: number }
+  /** table null passes NULL (the kernel returns the count); else room for that many entries. */
+  | { call: 'get_kernel_syms'; table: number | null; uid: number };
 
 /** Input modlab cannot use; the message names the field and says what to do. */
 export class InputError extends Error {
@@ -129,10 +145,31 @@ export function describeName(name: NameArg): string {
   }
 }
 
+function describeImage(image: ImageArg): string {
+  if (image.kind === 'null') return 'NULL';
+  if (image.kind === 'pointer') return `(void *)${hex32(image.address)}`;
+  return `image[${image.bytes.length}]`;
+}
+
+/** The arguments as C would spell them, e.g. "hello", 4096. */
+export function describeArgs(c: Call): string {
+  switch (c.call) {
+    case 'create_module':
+      return `${describeName(c.name)}, ${c.size}`;
+    case 'delete_module':
+      return describeName(c.name);
+    case 'init_module':
+      return `${describeName(c.name)}, ${describeImage(c.image)}`;
+    case 'query_module':
+      return `${describeName(c.name)}, ${c.which}, ${c.bufsize ? `buf[${c.bufsize}]` : 'NULL'}, ${c.bufsize}, &ret`;
+    case 'get_kernel_syms':
+      return c.table === null ? 'NULL' : `table[${c.table}]`;
+  }
+}
+
 /** The call as C would spell it, e.g. create_module("hello", 4096). */
 export function describeCall(c: Call): string {
-  const args = c.call === 'create_module' ? `${describeName(c.name)}, ${c.size}` : describeName(c.name);
-  return `${c.call}(${args})${c.uid !== 0 ? ` as uid ${c.uid}` : ''}`;
+  return `${c.call}(${describeArgs(c)})${c.uid !== 0 ? ` as uid ${c.uid}` : ''}`;
 }
 
 /** The name as JSON output writes it back: the same shape a scenario file uses. */
@@ -165,15 +202,32 @@ export function validateCall(c: Call): void {
   if (typeof c !== 'object' || c === null || !isCallName((c as { call: string }).call)) {
     throw new InputError(`unknown call ${JSON.stringify((c as { call?: unknown } | null)?.call)}; modlab makes ${CALL_NAMES.join(' and ')}`);
   }
-  const n = c.name as unknown;
-  const name = n as NameArg | null;
-  if (name === null || typeof name !== 'object') throw new InputError('name must be a NameArg: {kind: "string" | "null" | "pointer"}');
-  if (name.kind === 'string') parseName(name.text);
-  else if (name.kind === 'pointer') parseU32(name.address, 'name pointer');
-  else if (name.kind !== 'null') throw new InputError(`name kind must be "string", "null" or "pointer"`);
+  if (c.call !== 'get_kernel_syms') {
+    const name = c.name as NameArg | null;
+    if (name === null || typeof name !== 'object') throw new InputError('name must be a NameArg: {kind: "string" | "null" | "pointer"}');
+    if (name.kind === 'string') parseName(name.text);
+    else if (name.kind === 'pointer') parseU32(name.address, 'name pointer');
+    else if (name.kind !== 'null') throw new InputError(`name kind must be "string", "null" or "pointer"`);
+  }
   if (c.call === 'create_module') parseSize(c.size);
+  if (c.call === 'init_module') {
+    const image = c.image as ImageArg | null;
+    if (image === null || typeof image !== 'object') throw new InputError('image must be {kind: "bytes" | "null" | "pointer"}');
+    if (image.kind === 'bytes' && !(image.bytes instanceof Uint8Array)) throw new InputError('image bytes must be a Uint8Array');
+    if (image.kind === 'bytes' && image.bytes.length > MAX_IMAGE_BYTES) throw new InputError(`image is ${image.bytes.length} bytes; modlab passes images of up to ${MAX_IMAGE_BYTES} bytes`);
+    if (image.kind === 'pointer') parseU32(image.address, 'image pointer');
+  }
+  if (c.call === 'query_module') {
+    if (!(c.which in QUERY_WHICH)) throw new InputError(`which must be one of ${Object.keys(QUERY_WHICH).join(', ')}, got ${JSON.stringify(c.which)}`);
+    parseU32(c.bufsize, 'bufsize', MAX_OUT_BYTES);
+  }
+  if (c.call === 'get_kernel_syms' && c.table !== null) parseU32(c.table, 'table entries', Math.floor(MAX_OUT_BYTES / KERNEL_SYM_SIZE));
   parseUid(c.uid);
 }
+
+/** Limits from the agent's buffers (protocol.ts): an image travels in one frame, outputs come back in one. */
+export const MAX_IMAGE_BYTES = 512 * 1024;
+export const MAX_OUT_BYTES = MAX_OUT - 8;
 
 /** What the agent is asked to do for a call: syscall number, uid and arguments. */
 export function toSyscall(c: Call): { syscall: number; uid: number | null; args: CallArg[] } {
@@ -183,5 +237,37 @@ export function toSyscall(c: Call): { syscall: number; uid: number | null; args:
       return { syscall: Syscall.create_module, uid, args: [nameArg(c.name), { kind: 'value', value: c.size }] };
     case 'delete_module':
       return { syscall: Syscall.delete_module, uid, args: [nameArg(c.name)] };
+    case 'init_module': {
+      const image: CallArg = c.image.kind === 'bytes' ? { kind: 'buffer', bytes: c.image.bytes } : { kind: 'value', value: c.image.kind === 'null' ? 0 : c.image.address };
+      return { syscall: Syscall.init_module, uid, args: [nameArg(c.name), image] };
+    }
+    case 'query_module': {
+      const buf: CallArg = c.bufsize ? { kind: 'out', size: c.bufsize } : { kind: 'value', value: 0 };
+      return { syscall: Syscall.query_module, uid, args: [nameArg(c.name), { kind: 'value', value: QUERY_WHICH[c.which] }, buf, { kind: 'value', value: c.bufsize }, { kind: 'out', size: 4 }] };
+    }
+    case 'get_kernel_syms':
+      return { syscall: Syscall.get_kernel_syms, uid, args: [c.table === null ? { kind: 'value', value: 0 } : { kind: 'out', size: c.table * KERNEL_SYM_SIZE }] };
   }
+}
+
+/** An init_module image from text or JSON: null, {"ptr": "0x…"} or {"hex": "…"} (bytes). */
+export function parseImage(input: unknown, what = 'image'): ImageArg {
+  if (input === null || input === 'NULL') return { kind: 'null' };
+  if (typeof input === 'string' && input.startsWith('@')) return { kind: 'pointer', address: parseU32(input.slice(1), `${what} pointer`) };
+  let hex: unknown = typeof input === 'string' && input.startsWith('hex:') ? input.slice(4) : undefined;
+  if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+    const keys = Object.keys(input);
+    if (keys.length === 1 && keys[0] === 'ptr') return { kind: 'pointer', address: parseU32((input as { ptr: unknown }).ptr, `${what}.ptr`) };
+    if (keys.length === 1 && keys[0] === 'hex') hex = (input as { hex: unknown }).hex;
+  }
+  if (typeof hex === 'string' && /^([0-9a-fA-F]{2})*$/.test(hex)) {
+    if (hex.length / 2 > MAX_IMAGE_BYTES) throw new InputError(`${what} is ${hex.length / 2} bytes; modlab passes images of up to ${MAX_IMAGE_BYTES} bytes`);
+    return { kind: 'bytes', bytes: Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16)) };
+  }
+  throw new InputError(`${what} must be null, {"ptr": "0x…"} or {"hex": "…"} (an even number of hex digits); on the command line NULL, @0xADDR or hex:…`);
+}
+
+export function parseWhich(input: unknown, what = 'which'): QueryWhich {
+  if (typeof input === 'string' && input in QUERY_WHICH) return input as QueryWhich;
+  throw new InputError(`${what} must be one of ${Object.keys(QUERY_WHICH).join(', ')}, got ${JSON.stringify(input)}`);
 }

@@ -11,8 +11,9 @@ import type { AssetProvider, BootAssets } from './assets.ts';
 import { InputError, toSyscall, validateCall, type Call, type NameArg } from './calls.ts';
 import type { CrashKind } from './crash.ts';
 import { BootError, CrashError, Emulator } from './emulator.ts';
-import { decodeResult, encodeCall, FrameType } from './protocol.ts';
+import { decodeLinked, decodeResult, encodeCall, encodeLink, FrameType, type DecodedLink } from './protocol.ts';
 import { resultFromEax, type CallRecord, type CallResult } from './results.ts';
+import { callData } from './module-data.ts';
 import { errnoName } from './errno.ts';
 import { LinkError } from './serial.ts';
 import { snapshotKey, type Snapshot, type SnapshotCache } from './snapshot.ts';
@@ -236,10 +237,13 @@ export class Machine {
       } else if (decoded.outcome === 'setup-failed') {
         result = { kind: 'errno', errno: decoded.errno, errnoName: errnoName(decoded.errno), during: 'setuid' };
       } else {
-        result = resultFromEax(decoded.eax);
+        const out = decoded.out;
+        result = resultFromEax(decoded.eax, (ok) => callData(call, out, ok));
       }
       if (result.kind !== 'crash') {
-        return { call, kernel: this.kernel.id, machine: generation, result, recovered: false, elapsedMs: elapsed };
+        // Messages the call printed (a module's printk) may trail its return by a moment.
+        if (emu.consoleLength > consoleStart) await emu.consoleSettled(30, 300);
+        return { call, kernel: this.kernel.id, machine: generation, result, recovered: false, elapsedMs: elapsed, console: emu.consoleSince(consoleStart) };
       }
     } catch (e) {
       if (e instanceof CrashError) {
@@ -254,13 +258,27 @@ export class Machine {
     this.options.onEvent?.({ type: 'crashed', kernel: this.kernel.id, generation, crash: result.kind === 'crash' ? result.crash : '' });
     await this.start();
     this.options.onEvent?.({ type: 'recovered', kernel: this.kernel.id, generation: this.generation });
-    return { call, kernel: this.kernel.id, machine: generation, result, recovered: true, elapsedMs };
+    return { call, kernel: this.kernel.id, machine: generation, result, recovered: true, elapsedMs, console: result.kind === 'crash' ? result.console : '' };
   }
 
   private async crashResult(emu: Emulator, consoleStart: number, crash: CrashKind | 'hang', detail: string): Promise<CallResult> {
     // Let the kernel finish printing its oops or panic before taking the excerpt.
     await emu.consoleSettled(150, 1500);
     return { kind: 'crash', crash, console: emu.consoleSince(consoleStart), detail };
+  }
+
+  /**
+   * Asks the agent's minimal insmod to link the ELF object at `path` in the
+   * guest as module `name` for kernel address `base` (0: only lay it out and
+   * report the size create_module must reserve).
+   */
+  link(path: string, name: string, base: number): Promise<DecodedLink> {
+    return this.serial(async () => {
+      const frame = await this.live.link.request(FrameType.Link, encodeLink(base, path, name), this.callTimeoutMs, `linking ${path}`);
+      const decoded = frame.type === FrameType.Linked ? decodeLinked(frame.payload) : null;
+      if (!decoded) throw new LinkError(`linking ${path}: malformed reply from the guest`, 'agent');
+      return decoded;
+    });
   }
 
   /** The text of /proc/modules (empty on kernels where reading it fails). */

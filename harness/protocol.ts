@@ -29,8 +29,19 @@
  *           u32 argument count (≤ MAX_ARGS), then per argument:
  *           u32 kind (ArgKind), u32 value, and for ArgKind.Buffer `value` bytes
  *           of data that the agent places in its memory and passes by address.
+ *           For ArgKind.Out, `value` zeroed bytes (all of them together at most
+ *           MAX_OUT) are passed by address for the kernel to fill.
  *   RESULT  agent→host: u32 outcome (CallOutcome), u32 raw eax of the call
- *           (Returned) / the signal number (Killed) / the errno (SetupFailed).
+ *           (Returned) / the signal number (Killed) / the errno (SetupFailed),
+ *           then for each ArgKind.Out argument in order: u32 length, the bytes
+ *           as the call left them.
+ *   LINK    host→agent: u32 kernel address (0: only lay out), a path to an
+ *           i386 ELF object in the guest, NUL, the module name, NUL. The
+ *           agent links it as a 2.4 module image for that address
+ *           (harness/guest/link.c), resolving symbols with query_module.
+ *   LINKED  agent→host: u32 errno (0: linked), u32 image size, u32 report
+ *           length R, R bytes of report (lines described in link.c), then the
+ *           image (when an address was given and linking succeeded).
  *   READ    host→agent: a path; the agent reads the whole file.
  *   FILE    agent→host: u32 errno (0 on success), then the file's bytes.
  *   PING    host→agent, empty; PONG agent→host, empty.
@@ -46,6 +57,8 @@ export const TRAILER_SIZE = 4;
 /** Large enough for a 64 KiB name or a module image, small enough for the agent's static buffers. */
 export const MAX_PAYLOAD = 1 << 20;
 export const MAX_ARGS = 5;
+/** Room for ArgKind.Out arguments: the kernel's symbol table from query_module fits. */
+export const MAX_OUT = 512 * 1024;
 export const NO_UID = 0xffffffff;
 export const ACK_EVERY = 512;
 export const SEND_WINDOW = 2048;
@@ -55,6 +68,8 @@ export const FrameType = {
   Ack: 0x02,
   Call: 0x10,
   Result: 0x11,
+  Link: 0x12,
+  Linked: 0x13,
   Read: 0x20,
   File: 0x21,
   Ping: 0x30,
@@ -69,6 +84,8 @@ export const ArgKind = {
   Value: 0,
   /** Bytes placed in the agent's memory; the call gets their address. */
   Buffer: 1,
+  /** Zeroed memory of the given size for the kernel to fill; returned in RESULT. */
+  Out: 2,
 } as const;
 export type ArgKind = (typeof ArgKind)[keyof typeof ArgKind];
 
@@ -87,6 +104,7 @@ export const Syscall = {
   create_module: 127,
   init_module: 128,
   delete_module: 129,
+  get_kernel_syms: 130,
   query_module: 167,
 } as const;
 
@@ -227,31 +245,40 @@ export class PayloadWriter {
 }
 
 /** Argument of a CALL frame. */
-export type CallArg = { kind: 'value'; value: number } | { kind: 'buffer'; bytes: Uint8Array };
+export type CallArg = { kind: 'value'; value: number } | { kind: 'buffer'; bytes: Uint8Array } | { kind: 'out'; size: number };
 
 export function encodeCall(syscall: number, uid: number | null, args: readonly CallArg[]): Uint8Array {
   if (args.length > MAX_ARGS) throw new RangeError(`at most ${MAX_ARGS} arguments`);
   const w = new PayloadWriter().u32(syscall).u32(uid === null ? NO_UID : uid).u32(args.length);
   for (const a of args) {
     if (a.kind === 'value') w.u32(ArgKind.Value).u32(a.value);
+    else if (a.kind === 'out') w.u32(ArgKind.Out).u32(a.size);
     else w.u32(ArgKind.Buffer).u32(a.bytes.length).bytes(a.bytes);
   }
   return w.finish();
 }
 
 export type DecodedResult =
-  | { outcome: 'returned'; eax: number }
+  | { outcome: 'returned'; eax: number; out: Uint8Array[] }
   | { outcome: 'killed'; signal: number }
   | { outcome: 'setup-failed'; errno: number };
 
 export function decodeResult(payload: Uint8Array): DecodedResult | null {
-  if (payload.length !== 8) return null;
+  if (payload.length < 8) return null;
   const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
   const outcome = view.getUint32(0, true);
   const word = view.getUint32(4, true);
+  const out: Uint8Array[] = [];
+  for (let at = 8; at < payload.length; ) {
+    if (at + 4 > payload.length) return null;
+    const n = view.getUint32(at, true);
+    if (at + 4 + n > payload.length) return null;
+    out.push(payload.slice(at + 4, at + 4 + n));
+    at += 4 + n;
+  }
   switch (outcome) {
     case CallOutcome.Returned:
-      return { outcome: 'returned', eax: word };
+      return { outcome: 'returned', eax: word, out };
     case CallOutcome.Killed:
       return { outcome: 'killed', signal: word };
     case CallOutcome.SetupFailed:
@@ -259,6 +286,31 @@ export function decodeResult(payload: Uint8Array): DecodedResult | null {
     default:
       return null;
   }
+}
+
+export function encodeLink(base: number, path: string, name: string): Uint8Array {
+  const text = new TextEncoder();
+  return new PayloadWriter().u32(base).bytes(text.encode(`${path}\0${name}\0`)).finish();
+}
+
+export interface DecodedLink {
+  errno: number;
+  size: number;
+  report: string;
+  image: Uint8Array;
+}
+
+export function decodeLinked(payload: Uint8Array): DecodedLink | null {
+  if (payload.length < 12) return null;
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
+  const reportLength = view.getUint32(8, true);
+  if (12 + reportLength > payload.length) return null;
+  return {
+    errno: view.getUint32(0, true),
+    size: view.getUint32(4, true),
+    report: new TextDecoder().decode(payload.subarray(12, 12 + reportLength)),
+    image: payload.slice(12 + reportLength),
+  };
 }
 
 export function decodeFile(payload: Uint8Array): { errno: number; bytes: Uint8Array } | null {
@@ -277,6 +329,7 @@ export function cHeaderConstants(): Array<[string, number]> {
     ['ML_TRAILER_SIZE', TRAILER_SIZE],
     ['ML_MAX_PAYLOAD', MAX_PAYLOAD],
     ['ML_MAX_ARGS', MAX_ARGS],
+    ['ML_MAX_OUT', MAX_OUT],
     ['ML_NO_UID', NO_UID],
     ['ML_ACK_EVERY', ACK_EVERY],
   ];

@@ -2,15 +2,25 @@
  * One step's outcome in the shape `modlab run --json` prints, shared by the
  * CLI and the web lab so both say the same thing.
  */
-import { hex32, nameToJson } from './calls.ts';
+import { hex32, nameToJson, type Call } from './calls.ts';
+import type { CallData } from './module-data.ts';
 import type { CallRecord } from './results.ts';
 
 export interface StepReport {
   step: number;
   call: string;
   kernel: string;
-  name: string | null | { ptr: string };
+  /** Absent for get_kernel_syms, which takes no name. */
+  name?: string | null | { ptr: string };
   size?: number;
+  /** init_module: the image's length, or the pointer passed instead. */
+  image?: number | null | { ptr: string };
+  /** query_module's which and buffer size; get_kernel_syms' table entries. */
+  which?: string;
+  bufsize?: number;
+  table?: number | null;
+  /** What the call wrote into its buffers (query_module, get_kernel_syms). */
+  data?: CallData;
   uid: number;
   ok: boolean;
   /** "0x…" for an address, a decimal for other values, "-1" on failure, null after a crash. */
@@ -29,17 +39,18 @@ export function stepReport(step: number, r: CallRecord): StepReport {
   const tail = {
     elapsedMs: Math.round(r.elapsedMs * 100) / 100,
     machine: r.machine,
-    name: nameToJson(r.call.name),
-    ...(r.call.call === 'create_module' ? { size: r.call.size } : {}),
+    ...argsJson(r.call),
     uid: r.call.uid,
+    // Anything the kernel printed during the call (a crash always carries its console below).
+    ...(r.result.kind !== 'crash' && r.console ? { console: r.console } : {}),
   };
   switch (r.result.kind) {
     case 'success': {
       const ret = r.call.call === 'create_module' ? hex32(r.result.ret) : String(r.result.ret | 0);
-      return { ...head, ok: true, ret, errno: null, errnoName: null, crash: null, ...tail };
+      return { ...head, ok: true, ret, errno: null, errnoName: null, crash: null, ...tail, ...(r.result.data ? { data: r.result.data } : {}) };
     }
     case 'errno':
-      return { ...head, ok: false, ret: '-1', errno: r.result.errno, errnoName: r.result.errnoName, crash: null, ...tail };
+      return { ...head, ok: false, ret: '-1', errno: r.result.errno, errnoName: r.result.errnoName, crash: null, ...tail, ...(r.result.data ? { data: r.result.data } : {}) };
     case 'crash':
       return {
         ...head,
@@ -52,5 +63,21 @@ export function stepReport(step: number, r: CallRecord): StepReport {
         recovered: r.recovered,
         console: r.result.console,
       };
+  }
+}
+
+/** A call's arguments as JSON, in the shapes a scenario file uses. */
+function argsJson(c: Call): Partial<StepReport> {
+  switch (c.call) {
+    case 'create_module':
+      return { name: nameToJson(c.name), size: c.size };
+    case 'delete_module':
+      return { name: nameToJson(c.name) };
+    case 'init_module':
+      return { name: nameToJson(c.name), image: c.image.kind === 'bytes' ? c.image.bytes.length : c.image.kind === 'null' ? null : { ptr: hex32(c.image.address) } };
+    case 'query_module':
+      return { name: nameToJson(c.name), which: c.which, bufsize: c.bufsize };
+    case 'get_kernel_syms':
+      return { table: c.table };
   }
 }

@@ -4,12 +4,13 @@ import type { Call } from './calls.ts';
 import type { CrashKind } from './crash.ts';
 import { errnoName, isErrorReturn } from './errno.ts';
 import { hex32 } from './calls.ts';
+import type { CallData } from './module-data.ts';
 
 export type CallResult =
-  /** The call returned a non-error value: an address for create_module, 0 for delete_module. */
-  | { kind: 'success'; ret: number; retHex: string }
+  /** The call returned a non-error value: an address for create_module, 0 for delete_module; `data`, what it wrote for us. */
+  | { kind: 'success'; ret: number; retHex: string; data?: CallData }
   /** The call failed with an errno; `during` is 'setuid' when dropping to the uid failed first. */
-  | { kind: 'errno'; errno: number; errnoName: string; during: 'call' | 'setuid' }
+  | { kind: 'errno'; errno: number; errnoName: string; during: 'call' | 'setuid'; data?: CallData }
   /** The kernel crashed, or the guest stopped answering ('hang'). */
   | { kind: 'crash'; crash: CrashKind | 'hang'; console: string; detail: string };
 
@@ -22,12 +23,16 @@ export interface CallRecord {
   /** Set on a crash result when a clean machine has taken over. */
   recovered: boolean;
   elapsedMs: number;
+  /** What the kernel printed on its console during the call. */
+  console: string;
 }
 
-export function resultFromEax(eax: number): CallResult {
+export function resultFromEax(eax: number, data?: (ok: boolean) => CallData | undefined): CallResult {
   if (isErrorReturn(eax)) {
     const errno = -(eax | 0);
-    return { kind: 'errno', errno, errnoName: errnoName(errno), during: 'call' };
+    const d = data?.(false);
+    return { kind: 'errno', errno, errnoName: errnoName(errno), during: 'call', ...(d ? { data: d } : {}) };
   }
-  return { kind: 'success', ret: eax >>> 0, retHex: hex32(eax) };
+  const d = data?.(true);
+  return { kind: 'success', ret: eax >>> 0, retHex: hex32(eax), ...(d ? { data: d } : {}) };
 }

@@ -13,7 +13,19 @@
  * Every problem is reported as an InputError naming the step and the field.
  */
 import { isKernelId, KERNEL_IDS, type KernelId } from '../kernel-images/manifest.ts';
-import { CALL_NAMES, InputError, isCallName, parseName, parseSize, parseUid, type Call } from './calls.ts';
+import {
+  CALL_NAMES,
+  DEFAULT_QUERY_BUFSIZE,
+  InputError,
+  isCallName,
+  parseImage,
+  parseName,
+  parseSize,
+  parseU32,
+  parseUid,
+  parseWhich,
+  type Call,
+} from './calls.ts';
 import { isErrnoName } from './errno.ts';
 
 /** What the man page says a step should get: an errno, or (errno null) success. */
@@ -39,6 +51,9 @@ const TOP_KEYS = ['kernel', 'steps', 'description'];
 const STEP_KEYS: Record<string, readonly string[]> = {
   create_module: ['call', 'name', 'size', 'uid', 'note', 'manPage'],
   delete_module: ['call', 'name', 'uid', 'note', 'manPage'],
+  init_module: ['call', 'name', 'image', 'uid', 'note', 'manPage'],
+  query_module: ['call', 'name', 'which', 'bufsize', 'uid', 'note', 'manPage'],
+  get_kernel_syms: ['call', 'table', 'uid', 'note', 'manPage'],
 };
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -82,9 +97,21 @@ function parseStep(raw: unknown, index: number): Call {
   for (const key of Object.keys(raw)) {
     if (!allowed.includes(key)) throw new InputError(`${at}: unknown field "${key}" for ${callName}; allowed: ${allowed.join(', ')}`);
   }
+  const uid = 'uid' in raw ? parseUid(raw['uid'], `${at}: "uid"`) : 0;
+  if (callName === 'get_kernel_syms') {
+    const table = raw['table'] === undefined || raw['table'] === null ? null : parseU32(raw['table'], `${at}: "table"`);
+    return { call: 'get_kernel_syms', table, uid };
+  }
   if (!('name' in raw)) throw new InputError(`${at}: "name" is missing (a string, null, or {"ptr": "0x…"})`);
   const name = parseName(raw['name'], `${at}: "name"`);
-  const uid = 'uid' in raw ? parseUid(raw['uid'], `${at}: "uid"`) : 0;
+  if (callName === 'init_module') {
+    if (!('image' in raw)) throw new InputError(`${at}: "image" is missing (null, {"ptr": "0x…"} or {"hex": "…"})`);
+    return { call: 'init_module', name, image: parseImage(raw['image'], `${at}: "image"`), uid };
+  }
+  if (callName === 'query_module') {
+    const bufsize = 'bufsize' in raw ? parseU32(raw['bufsize'], `${at}: "bufsize"`) : DEFAULT_QUERY_BUFSIZE;
+    return { call: 'query_module', name, which: parseWhich(raw['which'], `${at}: "which"`), bufsize, uid };
+  }
   if (callName === 'create_module') {
     if (!('size' in raw)) throw new InputError(`${at}: "size" is missing (0 … 4294967295, decimal or "0x…")`);
     return { call: 'create_module', name, size: parseSize(raw['size'], `${at}: "size"`), uid };

@@ -2,13 +2,24 @@
 import type { StepReport } from './report.ts';
 
 function nameText(n: StepReport['name']): string {
+  if (n === undefined) return '';
   if (n === null) return 'NULL';
   if (typeof n === 'object') return `(char *)${n.ptr}`;
   return n.length > 24 ? `${JSON.stringify(n.slice(0, 16))}…(${n.length} chars)` : JSON.stringify(n);
 }
 
+function imageText(i: StepReport['image']): string {
+  if (i === null || i === undefined) return 'NULL';
+  return typeof i === 'number' ? `image[${i}]` : `(void *)${i.ptr}`;
+}
+
 export function callText(r: StepReport): string {
-  const args = r.size === undefined ? nameText(r.name) : `${nameText(r.name)}, ${r.size}`;
+  let args: string;
+  if (r.call === 'create_module') args = `${nameText(r.name)}, ${r.size}`;
+  else if (r.call === 'init_module') args = `${nameText(r.name)}, ${imageText(r.image)}`;
+  else if (r.call === 'query_module') args = `${nameText(r.name)}, ${r.which}, ${r.bufsize ? `buf[${r.bufsize}]` : 'NULL'}, ${r.bufsize}, &ret`;
+  else if (r.call === 'get_kernel_syms') args = r.table === null || r.table === undefined ? 'NULL' : `table[${r.table}]`;
+  else args = nameText(r.name);
   return `${r.call}(${args})${r.uid !== 0 ? ` uid=${r.uid}` : ''}`;
 }
 
@@ -37,6 +48,24 @@ export function formatTable(reports: readonly StepReport[]): string {
   for (const r of reports) {
     lines.push(`${String(r.step).padStart(3)}  ${pad(callText(r), callW)}  ${pad(resultText(r), resW)}  ${pad(`${r.elapsedMs.toFixed(1)} ms`, 8)} ${r.machine}`);
     if (r.console !== undefined) lines.push(...crashExcerpt(r.console));
+  }
+  return lines.join('\n');
+}
+
+/** `modlab lifecycle` without --json: each step, then what the kernel printed and /proc/modules after it. */
+export function formatLifecycle(steps: ReadonlyArray<StepReport & { procModules: string; console: string; link?: { symbols: Array<{ name: string; value: number; foundAs: string }>; relocations: unknown[]; layout: Array<{ part: string; offset: number; size: number }> } }>): string {
+  const lines: string[] = [];
+  for (const s of steps) {
+    const what = s.call === 'link' ? `link ${JSON.stringify(s.name)} for ${s.ret ?? '?'}` : callText(s);
+    lines.push(`${String(s.step).padStart(3)}  ${pad(what, 44)}  ${s.call === 'link' ? (s.ok ? `= ${s.size} bytes` : `failed: ${s.errnoName}`) : resultText(s)}`);
+    if (s.link) {
+      for (const sym of s.link.symbols) lines.push(`      symbol ${sym.name} = 0x${sym.value.toString(16)} (the kernel's ${sym.foundAs})`);
+      lines.push(`      ${s.link.relocations.length} relocations applied; layout: ${s.link.layout.map((l) => `${l.part}@+0x${l.offset.toString(16)}`).join(' ')}`);
+    }
+    if (s.data && s.data.kind === 'info') lines.push(`      module_info: addr 0x${s.data.addr.toString(16)}, size ${s.data.size}, flags 0x${s.data.flags.toString(16)}, usecount ${s.data.usecount}`);
+    for (const l of s.console.replace(/\r/g, '').split('\n').filter(Boolean)) lines.push(`      console | ${l}`);
+    const mods = s.procModules.trim();
+    lines.push(`      /proc/modules | ${mods ? mods.split('\n').join('\n      /proc/modules | ') : '(empty)'}`);
   }
   return lines.join('\n');
 }

@@ -13,6 +13,7 @@
  */
 #include "sys.h"
 #include "protocol.h"
+#include "link.h"
 
 #define SYS_fcntl 55
 #define F_SETFL 4
@@ -29,6 +30,8 @@ static u32 rx_len;
 static u32 rx_total, rx_acked;
 static u8 tx[FRAME_MAX];
 static u8 filebuf[ML_MAX_PAYLOAD];
+/* Memory for ML_ARG_OUT arguments, which the kernel fills and the RESULT frame carries back. */
+static u8 outbuf[ML_MAX_OUT];
 
 /* gcc may emit calls to these even in freestanding code. */
 void *memcpy(void *d, const void *s, size_t n)
@@ -219,6 +222,7 @@ static u32 run_call(u32 sysno, u32 uid, const u32 *argv, u32 *word)
 static void serve_call(u32 id, const u8 *p, u32 n)
 {
 	u32 argv[ML_MAX_ARGS] = { 0 };
+	u32 out_at[ML_MAX_ARGS], out_len[ML_MAX_ARGS], nout = 0, out_used = 0;
 	if (n < 12) {
 		send_error(id, "call payload too short");
 		return;
@@ -245,6 +249,16 @@ static void serve_call(u32 id, const u8 *p, u32 n)
 			}
 			argv[i] = (u32)(p + at);
 			at += value;
+		} else if (kind == ML_ARG_OUT) {
+			if (value > sizeof(outbuf) - out_used) {
+				send_error(id, "output buffers too large");
+				return;
+			}
+			memset(outbuf + out_used, 0, value);
+			argv[i] = (u32)(outbuf + out_used);
+			out_at[nout] = out_used;
+			out_len[nout++] = value;
+			out_used += value;
 		} else {
 			send_error(id, "unknown argument kind");
 			return;
@@ -252,10 +266,127 @@ static void serve_call(u32 id, const u8 *p, u32 n)
 	}
 	u32 word;
 	u32 outcome = run_call(sysno, uid, argv, &word);
-	u8 out[8];
+	u8 *out = tx + ML_HEADER_SIZE;
 	put32(out, outcome);
 	put32(out + 4, word);
-	send_frame(ML_FRAME_RESULT, id, out, 8);
+	u32 len = 8;
+	for (u32 i = 0; i < nout; i++) {
+		put32(out + len, out_len[i]);
+		memcpy(out + len + 4, outbuf + out_at[i], out_len[i]);
+		len += 4 + out_len[i];
+	}
+	send_frame(ML_FRAME_RESULT, id, out, len);
+}
+
+static s32 read_file(const char *path);
+
+/* ---- LINK: the minimal insmod (link.c) with symbols from query_module ---- */
+
+#define QM_MODULES 1
+#define QM_SYMS 4
+#define QM_INFO 5
+static u8 ksyms[262144];
+static u8 msyms[65536];
+static u8 modnames[8192];
+static u8 image[65536];
+static char report[16384];
+
+static s32 qm(const char *name, u32 which, u8 *buf, u32 size, u32 *ret)
+{
+	return sys5(SYS_query_module, (u32)name, which, (u32)buf, size, (u32)ret);
+}
+
+/* A kernel export matches `name` itself or with a MODVERSIONS suffix, as printk_R1b7d4074. */
+static int sym_matches(const char *have, const char *want)
+{
+	while (*want && *have == *want)
+		have++, want++;
+	if (*want)
+		return 0;
+	if (!*have)
+		return 1;
+	if (have[0] != '_' || have[1] != 'R')
+		return 0;
+	for (int i = 2; i < 10; i++) {
+		char c = have[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return 0;
+	}
+	return have[10] == 0;
+}
+
+/* Searches a QM_SYMS buffer: n pairs {value, name offset}, then the names. */
+static int find_in(const u8 *buf, u32 n, const char *want, u32 *value, const char **found_as)
+{
+	for (u32 i = 0; i < n; i++) {
+		const char *nm = (const char *)buf + get32(buf + i * 8 + 4);
+		if (sym_matches(nm, want)) {
+			*value = get32(buf + i * 8);
+			*found_as = nm;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static u32 ksym_count;
+
+static int resolve_symbol(const char *want, u32 *value, const char **found_as, u32 *owner)
+{
+	*owner = 0;
+	if (find_in(ksyms, ksym_count, want, value, found_as))
+		return 1;
+	/* Then the loaded modules' exports; the module's address makes it a dependency. */
+	u32 nmods = 0;
+	if (qm(0, QM_MODULES, modnames, sizeof(modnames), &nmods) < 0)
+		return 0;
+	const char *m = (const char *)modnames;
+	for (u32 k = 0; k < nmods; k++, m += slen(m) + 1) {
+		u32 n = 0, info[4];
+		if (qm(m, QM_SYMS, msyms, sizeof(msyms), &n) < 0 || !find_in(msyms, n, want, value, found_as))
+			continue;
+		if (qm(m, QM_INFO, (u8 *)info, sizeof(info), &n) < 0)
+			return 0;
+		*owner = info[0];
+		return 1;
+	}
+	return 0;
+}
+
+/* LINK: u32 base, path NUL, module name NUL. LINKED: u32 status, u32 size, u32 report length, report, image. */
+static void serve_link(u32 id, const u8 *p, u32 n)
+{
+	if (n < 6 || p[n - 1] != 0) {
+		send_error(id, "link payload malformed");
+		return;
+	}
+	u32 base = get32(p);
+	const char *path = (const char *)p + 4;
+	u32 plen = slen(path);
+	if (4 + plen + 1 >= n) {
+		send_error(id, "link payload has no module name");
+		return;
+	}
+	const char *name = path + plen + 1;
+	struct link_out lo = { image, sizeof(image), report, sizeof(report), 0, 0 };
+	report[0] = 0;
+	s32 status = 0;
+	s32 objlen = read_file(path);
+	if (objlen < 0) {
+		status = objlen;
+	} else if (qm(0, QM_SYMS, ksyms, sizeof(ksyms), &ksym_count) < 0) {
+		status = -38;
+	} else {
+		status = link_module(filebuf + 4, (u32)objlen, name, base, resolve_symbol, &lo);
+	}
+	u8 *out = tx + ML_HEADER_SIZE;
+	u32 img = status == 0 && base ? lo.size : 0;
+	put32(out, (u32)-status);
+	put32(out + 4, lo.size);
+	put32(out + 8, lo.report_len);
+	memcpy(out + 12, report, lo.report_len);
+	memcpy(out + 12 + lo.report_len, image, img);
+	send_frame(ML_FRAME_LINKED, id, out, 12 + lo.report_len + img);
 }
 
 /* Reads a whole file into filebuf + 4; returns its length, or -errno. */
@@ -308,6 +439,9 @@ static void serve_frame(u32 type, u32 id, u8 *p, u32 n)
 		break;
 	case ML_FRAME_READ:
 		serve_read(id, p, n);
+		break;
+	case ML_FRAME_LINK:
+		serve_link(id, p, n);
 		break;
 	case ML_FRAME_PING:
 		send_frame(ML_FRAME_PONG, id, 0, 0);

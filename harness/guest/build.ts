@@ -50,7 +50,23 @@ export function buildAgent(outFile: string): Uint8Array {
       '-ffreestanding', '-nostdlib', '-static', '-fno-pic', '-no-pie',
       '-fno-stack-protector', '-fcf-protection=none', '-fno-asynchronous-unwind-tables',
       '-fno-builtin', '-Wl,--build-id=none', '-Wl,-z,noseparate-code', '-Wl,-e,_start',
-      '-o', outFile, join(GUEST_DIR, 'agent.c'),
+      '-o', outFile, join(GUEST_DIR, 'agent.c'), join(GUEST_DIR, 'link.c'),
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  return readFileSync(outFile);
+}
+
+/** The modules the agent can link and load (harness/guest/modules), as i386 relocatable objects. */
+export const MODULES = ['hello', 'hello_user'] as const;
+
+export function buildModule(name: (typeof MODULES)[number], outFile: string): Uint8Array {
+  execFileSync(
+    'gcc',
+    [
+      '-m32', '-march=i386', '-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror',
+      '-ffreestanding', '-fno-pic', '-fno-common', '-fno-stack-protector', '-fcf-protection=none',
+      '-fno-asynchronous-unwind-tables', '-fno-builtin', '-c', '-o', outFile, join(GUEST_DIR, 'modules', `${name}.c`),
     ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
@@ -60,10 +76,14 @@ export function buildAgent(outFile: string): Uint8Array {
 function ext2Initrd(agent: Uint8Array, work: string): Uint8Array {
   need('mke2fs', 'install e2fsprogs (apt-get install e2fsprogs)');
   const root = join(work, 'root');
-  for (const d of ['dev', 'proc', 'sbin']) mkdirSync(join(root, d), { recursive: true });
+  for (const d of ['dev', 'proc', 'sbin', 'modules']) mkdirSync(join(root, d), { recursive: true });
   writeFileSync(join(root, 'sbin/init'), agent);
   chmodSync(join(root, 'sbin/init'), 0o755);
-  for (const p of ['sbin/init', 'dev', 'proc', 'sbin', '.']) utimesSync(join(root, p), 0, 0);
+  for (const m of MODULES) {
+    buildModule(m, join(root, 'modules', `${m}.o`));
+    utimesSync(join(root, 'modules', `${m}.o`), 0, 0);
+  }
+  for (const p of ['sbin/init', 'dev', 'proc', 'sbin', 'modules', '.']) utimesSync(join(root, p), 0, 0);
   const img = join(work, 'initrd.ext2');
   execFileSync(
     'mke2fs',
@@ -77,7 +97,7 @@ function ext2Initrd(agent: Uint8Array, work: string): Uint8Array {
   );
   // mke2fs -d copies each source file's ctime, which cannot be set from user space: zero it here.
   const script = join(work, 'debugfs.cmd');
-  const paths = ['/', '/dev', '/proc', '/sbin', '/sbin/init', '/lost+found'];
+  const paths = ['/', '/dev', '/proc', '/sbin', '/sbin/init', '/modules', ...MODULES.map((m) => `/modules/${m}.o`), '/lost+found'];
   writeFileSync(script, paths.map((p) => `set_inode_field ${p} ctime 0\n`).join(''));
   execFileSync('debugfs', ['-w', '-f', script, img], { env: { ...process.env, E2FSPROGS_FAKE_TIME: '1' }, stdio: 'ignore' });
   return gzipSync(readFileSync(img), { level: 9 });

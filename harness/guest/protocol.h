@@ -8,12 +8,15 @@
 #define ML_TRAILER_SIZE 4u
 #define ML_MAX_PAYLOAD 1048576u
 #define ML_MAX_ARGS 5u
+#define ML_MAX_OUT 524288u
 #define ML_NO_UID 4294967295u
 #define ML_ACK_EVERY 512u
 #define ML_FRAME_READY 1u
 #define ML_FRAME_ACK 2u
 #define ML_FRAME_CALL 16u
 #define ML_FRAME_RESULT 17u
+#define ML_FRAME_LINK 18u
+#define ML_FRAME_LINKED 19u
 #define ML_FRAME_READ 32u
 #define ML_FRAME_FILE 33u
 #define ML_FRAME_PING 48u
@@ -22,6 +25,7 @@
 #define ML_FRAME_ERROR 127u
 #define ML_ARG_VALUE 0u
 #define ML_ARG_BUFFER 1u
+#define ML_ARG_OUT 2u
 #define ML_OUTCOME_RETURNED 0u
 #define ML_OUTCOME_KILLED 1u
 #define ML_OUTCOME_SETUPFAILED 2u

@@ -27,6 +27,7 @@ typedef unsigned int size_t;
 #define SYS_setsid 66
 #define SYS_uname 122
 #define SYS_newselect 142
+#define SYS_query_module 167
 #define SYS_setuid32 213
 
 #define O_RDONLY 0

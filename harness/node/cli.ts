@@ -9,13 +9,27 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_KERNEL, KERNEL_IDS, KERNELS, type KernelId } from '../../kernel-images/manifest.ts';
 import { ImageError } from '../../kernel-images/errors.ts';
 import { kernelAvailability } from '../../kernel-images/resolve.ts';
-import { InputError, isCallName, parseNameWord, parseSize, parseUid, type Call } from '../calls.ts';
+import {
+  CALL_NAMES,
+  DEFAULT_QUERY_BUFSIZE,
+  InputError,
+  isCallName,
+  parseImage,
+  parseNameWord,
+  parseSize,
+  parseU32,
+  parseUid,
+  parseWhich,
+  QUERY_WHICH,
+  type Call,
+} from '../calls.ts';
 import { compareRows, runOnKernels } from '../compare.ts';
 import { formatMatrix, matrixJson } from '../compare-report.ts';
 import { BootError } from '../emulator.ts';
 import { runSteps } from '../run.ts';
 import { parseKernelId, parseScenario, type Scenario } from '../scenario.ts';
-import { formatTable } from '../text-report.ts';
+import { formatLifecycle, formatTable } from '../text-report.ts';
+import { runLifecycle } from '../lifecycle.ts';
 import { boot } from './index.ts';
 
 const USAGE = `modlab — call Linux 2.4's create_module(2) on genuine kernels in the v86 emulator
@@ -24,6 +38,10 @@ Usage:
   modlab kernels [--json]
   modlab call create_module NAME SIZE [--kernel ID] [--uid N] [--json]
   modlab call delete_module NAME [--kernel ID] [--uid N] [--json]
+  modlab call init_module NAME IMAGE [--kernel ID] [--uid N] [--json]
+  modlab call query_module NAME WHICH [BUFSIZE] [--kernel ID] [--uid N] [--json]
+  modlab call get_kernel_syms [ENTRIES] [--kernel ID] [--uid N] [--json]
+  modlab lifecycle [--kernel ID] [--json]
   modlab run SCENARIO.json [--kernel ID] [--json]
   modlab compare SCENARIO.json [--kernels ID,ID,...] [--json]
   modlab tour [--kernels ID,ID,...] [--json]
@@ -86,13 +104,28 @@ async function cmdKernels(flags: Flags): Promise<void> {
 function callFromArgs(p: readonly string[], uid: number): Call {
   const [callName, name, size, ...extra] = p;
   if (callName === undefined || !isCallName(callName)) {
-    throw new InputError(`unknown call ${JSON.stringify(callName ?? '')}; modlab call takes create_module or delete_module`);
+    throw new InputError(`unknown call ${JSON.stringify(callName ?? '')}; modlab call takes ${CALL_NAMES.join(', ')}`);
+  }
+  if (callName === 'get_kernel_syms') {
+    if (size !== undefined) throw new InputError(`unexpected argument ${JSON.stringify(size)}; get_kernel_syms takes at most ENTRIES`);
+    return { call: 'get_kernel_syms', table: name === undefined || name === 'NULL' ? null : parseU32(name, 'ENTRIES'), uid };
   }
   if (name === undefined) throw new InputError(`${callName} needs a NAME (text, NULL, or @0xADDR)`);
   if (callName === 'create_module') {
     if (size === undefined) throw new InputError('create_module needs a SIZE (0 … 4294967295, decimal or 0x hex)');
     if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
     return { call: 'create_module', name: parseNameWord(name), size: parseSize(size, 'SIZE'), uid };
+  }
+  if (callName === 'init_module') {
+    if (size === undefined) throw new InputError('init_module needs an IMAGE: NULL, @0xADDR or hex:… (or use modlab lifecycle to load a real module)');
+    if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
+    return { call: 'init_module', name: parseNameWord(name), image: parseImage(size, 'IMAGE'), uid };
+  }
+  if (callName === 'query_module') {
+    if (size === undefined) throw new InputError(`query_module needs WHICH: ${Object.keys(QUERY_WHICH).join(', ')}`);
+    if (extra.length > 1) throw new InputError(`unexpected argument ${JSON.stringify(extra[1])}`);
+    const bufsize = extra[0] === undefined ? DEFAULT_QUERY_BUFSIZE : parseU32(extra[0], 'BUFSIZE');
+    return { call: 'query_module', name: parseNameWord(name), which: parseWhich(size, 'WHICH'), bufsize, uid };
   }
   if (size !== undefined) throw new InputError(`unexpected argument ${JSON.stringify(size)}; delete_module takes only a NAME`);
   return { call: 'delete_module', name: parseNameWord(name), uid };
@@ -168,6 +201,20 @@ async function main(argv: readonly string[]): Promise<number> {
       const scenario = await readScenario(file);
       const kernel = flags.kernel !== null ? parseKernelId(flags.kernel, '--kernel') : (scenario.kernel ?? DEFAULT_KERNEL);
       await runOn(kernel, scenario.steps, flags.json);
+      return 0;
+    }
+    case 'lifecycle': {
+      if (flags.positional.length) throw new InputError(`unexpected argument ${JSON.stringify(flags.positional[0])}; modlab lifecycle loads the hello module`);
+      if (flags.uid !== null) throw new InputError('--uid does not apply to modlab lifecycle');
+      const kernel = parseKernelId(flags.kernel ?? DEFAULT_KERNEL, '--kernel');
+      const machine = await boot({ kernel });
+      try {
+        if (!flags.json) out(`kernel ${kernel}: Linux ${machine.release}; loading /modules/hello.o as insmod would, then removing it`);
+        const steps = await runLifecycle(machine, 'hello', flags.json ? (s) => out(JSON.stringify(s)) : undefined);
+        if (!flags.json) out(formatLifecycle(steps));
+      } finally {
+        await machine.close();
+      }
       return 0;
     }
     case 'compare':
