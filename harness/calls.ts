@@ -20,8 +20,20 @@ export type NameArg =
   | { kind: 'null' }
   | { kind: 'pointer'; address: number };
 
-/** init_module's image: bytes the agent passes by address, or a raw pointer (NULL included). */
-export type ImageArg = { kind: 'bytes'; bytes: Uint8Array } | { kind: 'null' } | { kind: 'pointer'; address: number };
+/** The module objects built into the 2.4 initrd (harness/guest/modules), by module name. */
+export const MODULE_FILES = { hello: '/modules/hello.o', hello_user: '/modules/hello_user.o' } as const;
+export type ModuleName = keyof typeof MODULE_FILES;
+
+export function isModuleName(s: unknown): s is ModuleName {
+  return typeof s === 'string' && s in MODULE_FILES;
+}
+
+/**
+ * init_module's image: bytes the agent passes by address, a raw pointer (NULL
+ * included), or a module the agent links for the address of the module the
+ * call names (its create_module reservation), as insmod did.
+ */
+export type ImageArg = { kind: 'bytes'; bytes: Uint8Array } | { kind: 'null' } | { kind: 'pointer'; address: number } | { kind: 'module'; module: ModuleName };
 
 /** query_module's `which` (linux/module.h, 2.4). */
 export const QUERY_WHICH = { QM_MODULES: 1, QM_DEPS: 2, QM_REFS: 3, QM_SYMS: 4, QM_INFO: 5 } as const;
@@ -32,7 +44,8 @@ export const DEFAULT_QUERY_BUFSIZE = 256 * 1024;
 export const KERNEL_SYM_SIZE = 64;
 
 export type Call =
-  | { call: 'create_module'; name: NameArg; size: number; uid: number }
+  /** sizeOf: reserve what that module's image needs (the agent lays it out); size is then filled in. */
+  | { call: 'create_module'; name: NameArg; size: number; uid: number; sizeOf?: ModuleName }
   | { call: 'delete_module'; name: NameArg; uid: number }
   | { call: 'init_module'; name: NameArg; image: ImageArg; uid: number }
   /** bufsize 0 passes a NULL buffer (the kernel then reports the size it needs). */
@@ -148,6 +161,7 @@ export function describeName(name: NameArg): string {
 function describeImage(image: ImageArg): string {
   if (image.kind === 'null') return 'NULL';
   if (image.kind === 'pointer') return `(void *)${hex32(image.address)}`;
+  if (image.kind === 'module') return `${image.module}.o linked`;
   return `image[${image.bytes.length}]`;
 }
 
@@ -216,7 +230,9 @@ export function validateCall(c: Call): void {
     if (image.kind === 'bytes' && !(image.bytes instanceof Uint8Array)) throw new InputError('image bytes must be a Uint8Array');
     if (image.kind === 'bytes' && image.bytes.length > MAX_IMAGE_BYTES) throw new InputError(`image is ${image.bytes.length} bytes; modlab passes images of up to ${MAX_IMAGE_BYTES} bytes`);
     if (image.kind === 'pointer') parseU32(image.address, 'image pointer');
+    if (image.kind === 'module' && !isModuleName(image.module)) throw new InputError(`image module must be one of ${Object.keys(MODULE_FILES).join(', ')}`);
   }
+  if (c.call === 'create_module' && c.sizeOf !== undefined && !isModuleName(c.sizeOf)) throw new InputError(`sizeOf must be one of ${Object.keys(MODULE_FILES).join(', ')}`);
   if (c.call === 'query_module') {
     if (!(c.which in QUERY_WHICH)) throw new InputError(`which must be one of ${Object.keys(QUERY_WHICH).join(', ')}, got ${JSON.stringify(c.which)}`);
     parseU32(c.bufsize, 'bufsize', MAX_OUT_BYTES);
@@ -238,6 +254,7 @@ export function toSyscall(c: Call): { syscall: number; uid: number | null; args:
     case 'delete_module':
       return { syscall: Syscall.delete_module, uid, args: [nameArg(c.name)] };
     case 'init_module': {
+      if (c.image.kind === 'module') throw new Error(`internal: link ${c.image.module} before sending init_module`);
       const image: CallArg = c.image.kind === 'bytes' ? { kind: 'buffer', bytes: c.image.bytes } : { kind: 'value', value: c.image.kind === 'null' ? 0 : c.image.address };
       return { syscall: Syscall.init_module, uid, args: [nameArg(c.name), image] };
     }
@@ -258,13 +275,19 @@ export function parseImage(input: unknown, what = 'image'): ImageArg {
   if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
     const keys = Object.keys(input);
     if (keys.length === 1 && keys[0] === 'ptr') return { kind: 'pointer', address: parseU32((input as { ptr: unknown }).ptr, `${what}.ptr`) };
+    if (keys.length === 1 && keys[0] === 'module') {
+      const module = (input as { module: unknown }).module;
+      if (!isModuleName(module)) throw new InputError(`${what}.module must be one of ${Object.keys(MODULE_FILES).join(', ')}, got ${JSON.stringify(module)}`);
+      return { kind: 'module', module };
+    }
     if (keys.length === 1 && keys[0] === 'hex') hex = (input as { hex: unknown }).hex;
   }
   if (typeof hex === 'string' && /^([0-9a-fA-F]{2})*$/.test(hex)) {
     if (hex.length / 2 > MAX_IMAGE_BYTES) throw new InputError(`${what} is ${hex.length / 2} bytes; modlab passes images of up to ${MAX_IMAGE_BYTES} bytes`);
     return { kind: 'bytes', bytes: Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16)) };
   }
-  throw new InputError(`${what} must be null, {"ptr": "0x…"} or {"hex": "…"} (an even number of hex digits); on the command line NULL, @0xADDR or hex:…`);
+  if (typeof input === 'string' && input.startsWith('module:')) return parseImage({ module: input.slice(7) }, what);
+  throw new InputError(`${what} must be null, {"ptr": "0x…"}, {"hex": "…"} (an even number of hex digits) or {"module": "hello"}; on the command line NULL, @0xADDR, hex:… or module:hello`);
 }
 
 export function parseWhich(input: unknown, what = 'which'): QueryWhich {

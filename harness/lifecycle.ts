@@ -6,14 +6,12 @@
  * cleanup and frees it. Each step reports /proc/modules after it and what the
  * kernel printed during it.
  */
+import { MODULE_FILES, type ModuleName } from './calls.ts';
 import type { Machine } from './machine.ts';
 import type { DecodedLink } from './protocol.ts';
 import { stepReport, type StepReport } from './report.ts';
 import { errnoName } from './errno.ts';
 
-/** The modules built into the 2.4 initrd (harness/guest/modules). */
-export const MODULE_FILES = { hello: '/modules/hello.o', hello_user: '/modules/hello_user.o' } as const;
-export type ModuleName = keyof typeof MODULE_FILES;
 
 export interface LinkReport {
   size: number;

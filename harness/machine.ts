@@ -8,7 +8,7 @@
  */
 import { DEFAULT_KERNEL, findKernel, KERNEL_IDS, type KernelId, type KernelImage } from '../kernel-images/manifest.ts';
 import type { AssetProvider, BootAssets } from './assets.ts';
-import { InputError, toSyscall, validateCall, type Call, type NameArg } from './calls.ts';
+import { InputError, MODULE_FILES, toSyscall, validateCall, type Call, type ModuleName, type NameArg } from './calls.ts';
 import type { CrashKind } from './crash.ts';
 import { BootError, CrashError, Emulator } from './emulator.ts';
 import { decodeLinked, decodeResult, encodeCall, encodeLink, FrameType, type DecodedLink } from './protocol.ts';
@@ -199,9 +199,41 @@ export class Machine {
     return this.serial(() => this.callNow(call));
   }
 
-  private async callNow(call: Call): Promise<CallRecord> {
+  /**
+   * What insmod would have done before the call: a create_module sized by a
+   * module's layout, an init_module whose image is a module linked for the
+   * address its name was created at. The record shows the call as sent.
+   */
+  private async resolveModuleArgs(call: Call): Promise<{ call: Call; failed?: CallResult }> {
+    const request = (base: number, module: ModuleName, name: string) =>
+      this.live.link.request(FrameType.Link, encodeLink(base, MODULE_FILES[module], name), this.callTimeoutMs, `linking ${module}`).then((f) => decodeLinked(f.payload));
+    if (call.call === 'create_module' && call.sizeOf) {
+      const layout = await request(0, call.sizeOf, call.name.kind === 'string' ? call.name.text : call.sizeOf);
+      if (!layout || layout.errno) return { call, failed: { kind: 'errno', errno: layout?.errno ?? 5, errnoName: errnoName(layout?.errno ?? 5), during: 'link' } };
+      return { call: { ...call, size: layout.size } };
+    }
+    if (call.call === 'init_module' && call.image.kind === 'module') {
+      const name = call.name.kind === 'string' ? call.name.text : '';
+      // The address create_module gave: query_module(name, QM_INFO), as root.
+      const q = toSyscall({ call: 'query_module', name: call.name, which: 'QM_INFO', bufsize: 16, uid: 0 });
+      const info = await this.live.link.request(FrameType.Call, encodeCall(q.syscall, null, q.args), this.callTimeoutMs, 'query_module');
+      const decoded = decodeResult(info.payload);
+      const buf = decoded?.outcome === 'returned' && decoded.eax === 0 ? decoded.out[0] : undefined;
+      // No module of that name (or no name): link for address 0 and let init_module give the kernel's answer.
+      const base = buf && buf.length >= 4 ? new DataView(buf.buffer, buf.byteOffset, 4).getUint32(0, true) : 0;
+      const linked = await request(base || 0x1000, call.image.module, name || call.image.module);
+      if (!linked || linked.errno) return { call, failed: { kind: 'errno', errno: linked?.errno ?? 5, errnoName: errnoName(linked?.errno ?? 5), during: 'link' } };
+      return { call: { ...call, image: { kind: 'bytes', bytes: linked.image } } };
+    }
+    return { call };
+  }
+
+  private async callNow(requested: Call): Promise<CallRecord> {
     const emu = this.live;
     const generation = this.generation;
+    const resolved = await this.resolveModuleArgs(requested);
+    const call = resolved.call;
+    if (resolved.failed) return { call, kernel: this.kernel.id, machine: generation, result: resolved.failed, recovered: false, elapsedMs: 0, console: '' };
     const { syscall, uid, args } = toSyscall(call);
     const consoleStart = emu.consoleLength;
     const t0 = performance.now();

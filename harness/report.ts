@@ -2,7 +2,7 @@
  * One step's outcome in the shape `modlab run --json` prints, shared by the
  * CLI and the web lab so both say the same thing.
  */
-import { hex32, nameToJson, type Call } from './calls.ts';
+import { hex32, nameToJson, type Call, type ImageArg } from './calls.ts';
 import type { CallData } from './module-data.ts';
 import type { CallRecord } from './results.ts';
 
@@ -13,14 +13,18 @@ export interface StepReport {
   /** Absent for get_kernel_syms, which takes no name. */
   name?: string | null | { ptr: string };
   size?: number;
-  /** init_module: the image's length, or the pointer passed instead. */
-  image?: number | null | { ptr: string };
+  /** init_module: the image's length (after linking, for a module), or the pointer passed instead. */
+  image?: number | null | { ptr: string } | { module: string };
+  /** The module whose linked image or layout size the call used. */
+  module?: string;
   /** query_module's which and buffer size; get_kernel_syms' table entries. */
   which?: string;
   bufsize?: number;
   table?: number | null;
   /** What the call wrote into its buffers (query_module, get_kernel_syms). */
   data?: CallData;
+  /** /proc/modules after the step (scenario runs). */
+  procModules?: string;
   uid: number;
   ok: boolean;
   /** "0x…" for an address, a decimal for other values, "-1" on failure, null after a crash. */
@@ -41,8 +45,8 @@ export function stepReport(step: number, r: CallRecord): StepReport {
     machine: r.machine,
     ...argsJson(r.call),
     uid: r.call.uid,
-    // Anything the kernel printed during the call (a crash always carries its console below).
-    ...(r.result.kind !== 'crash' && r.console ? { console: r.console } : {}),
+    // What the kernel printed during the call (a crash's console comes with the crash, below).
+    ...(r.result.kind !== 'crash' ? { console: r.console } : {}),
   };
   switch (r.result.kind) {
     case 'success': {
@@ -74,10 +78,23 @@ function argsJson(c: Call): Partial<StepReport> {
     case 'delete_module':
       return { name: nameToJson(c.name) };
     case 'init_module':
-      return { name: nameToJson(c.name), image: c.image.kind === 'bytes' ? c.image.bytes.length : c.image.kind === 'null' ? null : { ptr: hex32(c.image.address) } };
+      return { name: nameToJson(c.name), image: imageJson(c.image) };
     case 'query_module':
       return { name: nameToJson(c.name), which: c.which, bufsize: c.bufsize };
     case 'get_kernel_syms':
       return { table: c.table };
+  }
+}
+
+function imageJson(image: ImageArg): StepReport['image'] {
+  switch (image.kind) {
+    case 'bytes':
+      return image.bytes.length;
+    case 'null':
+      return null;
+    case 'pointer':
+      return { ptr: hex32(image.address) };
+    case 'module':
+      return { module: image.module };
   }
 }

@@ -10,7 +10,7 @@ export type CallResult =
   /** The call returned a non-error value: an address for create_module, 0 for delete_module; `data`, what it wrote for us. */
   | { kind: 'success'; ret: number; retHex: string; data?: CallData }
   /** The call failed with an errno; `during` is 'setuid' when dropping to the uid failed first. */
-  | { kind: 'errno'; errno: number; errnoName: string; during: 'call' | 'setuid'; data?: CallData }
+  | { kind: 'errno'; errno: number; errnoName: string; during: 'call' | 'setuid' | 'link'; data?: CallData }
   /** The kernel crashed, or the guest stopped answering ('hang'). */
   | { kind: 'crash'; crash: CrashKind | 'hang'; console: string; detail: string };
 

@@ -1,4 +1,7 @@
-/** Runs a scenario's steps in order on one machine, reporting each as it completes. */
+/**
+ * Runs a scenario's steps in order on one machine, reporting each as it
+ * completes, with /proc/modules as it stands after the step.
+ */
 import type { Call } from './calls.ts';
 import type { Machine } from './machine.ts';
 import { stepReport, type StepReport } from './report.ts';
@@ -7,6 +10,7 @@ export async function runSteps(machine: Machine, steps: readonly Call[], onStep?
   const out: StepReport[] = [];
   for (const [i, call] of steps.entries()) {
     const report = stepReport(i, await machine.call(call));
+    report.procModules = await machine.readProcModules().catch((e: unknown) => `(could not read /proc/modules: ${e instanceof Error ? e.message : String(e)})`);
     out.push(report);
     onStep?.(report);
   }

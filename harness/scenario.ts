@@ -18,6 +18,8 @@ import {
   DEFAULT_QUERY_BUFSIZE,
   InputError,
   isCallName,
+  isModuleName,
+  MODULE_FILES,
   parseImage,
   parseName,
   parseSize,
@@ -114,7 +116,13 @@ function parseStep(raw: unknown, index: number): Call {
   }
   if (callName === 'create_module') {
     if (!('size' in raw)) throw new InputError(`${at}: "size" is missing (0 … 4294967295, decimal or "0x…")`);
-    return { call: 'create_module', name, size: parseSize(raw['size'], `${at}: "size"`), uid };
+    const size = raw['size'];
+    if (typeof size === 'object' && size !== null && !Array.isArray(size) && 'module' in size) {
+      const module = (size).module;
+      if (!isModuleName(module)) throw new InputError(`${at}: "size"."module" must be one of ${Object.keys(MODULE_FILES).join(', ')}, got ${JSON.stringify(module)}`);
+      return { call: 'create_module', name, size: 0, uid, sizeOf: module };
+    }
+    return { call: 'create_module', name, size: parseSize(size, `${at}: "size"`), uid };
   }
   return { call: 'delete_module', name, uid };
 }

@@ -1,5 +1,6 @@
 /** Human-readable rendering of step reports: the table `modlab run` prints without --json. */
 import type { StepReport } from './report.ts';
+import { flagNames, type CallData } from './module-data.ts';
 
 function nameText(n: StepReport['name']): string {
   if (n === undefined) return '';
@@ -10,7 +11,8 @@ function nameText(n: StepReport['name']): string {
 
 function imageText(i: StepReport['image']): string {
   if (i === null || i === undefined) return 'NULL';
-  return typeof i === 'number' ? `image[${i}]` : `(void *)${i.ptr}`;
+  if (typeof i === 'number') return `image[${i}]`;
+  return 'ptr' in i ? `(void *)${i.ptr}` : `${i.module}.o`;
 }
 
 export function callText(r: StepReport): string {
@@ -47,7 +49,8 @@ export function formatTable(reports: readonly StepReport[]): string {
   const lines = [`  #  ${pad('call', callW)}  ${pad('result', resW)}  time     machine`];
   for (const r of reports) {
     lines.push(`${String(r.step).padStart(3)}  ${pad(callText(r), callW)}  ${pad(resultText(r), resW)}  ${pad(`${r.elapsedMs.toFixed(1)} ms`, 8)} ${r.machine}`);
-    if (r.console !== undefined) lines.push(...crashExcerpt(r.console));
+    if (r.console) lines.push(...crashExcerpt(r.console));
+    if (r.data) lines.push(`      = ${dataText(r.data)}`);
   }
   return lines.join('\n');
 }
@@ -62,10 +65,26 @@ export function formatLifecycle(steps: ReadonlyArray<StepReport & { procModules:
       for (const sym of s.link.symbols) lines.push(`      symbol ${sym.name} = 0x${sym.value.toString(16)} (the kernel's ${sym.foundAs})`);
       lines.push(`      ${s.link.relocations.length} relocations applied; layout: ${s.link.layout.map((l) => `${l.part}@+0x${l.offset.toString(16)}`).join(' ')}`);
     }
-    if (s.data && s.data.kind === 'info') lines.push(`      module_info: addr 0x${s.data.addr.toString(16)}, size ${s.data.size}, flags 0x${s.data.flags.toString(16)}, usecount ${s.data.usecount}`);
+    if (s.data) lines.push(`      ${dataText(s.data)}`);
     for (const l of s.console.replace(/\r/g, '').split('\n').filter(Boolean)) lines.push(`      console | ${l}`);
     const mods = s.procModules.trim();
     lines.push(`      /proc/modules | ${mods ? mods.split('\n').join('\n      /proc/modules | ') : '(empty)'}`);
   }
   return lines.join('\n');
+}
+
+/** One line for what query_module or get_kernel_syms wrote. */
+export function dataText(d: CallData): string {
+  switch (d.kind) {
+    case 'names':
+      return `${d.which}: ${d.names.length ? d.names.join(', ') : '(none)'}`;
+    case 'symbols': {
+      const shown = d.symbols.slice(0, 3).map((s) => `${s.name} 0x${s.value.toString(16)}`);
+      return `${d.symbols.length} symbols${shown.length ? `: ${shown.join(', ')}${d.symbols.length > 3 ? ', …' : ''}` : ''}`;
+    }
+    case 'info':
+      return `module_info: addr 0x${d.addr.toString(16)}, size ${d.size}, flags ${flagNames(d.flags).join('|')}, usecount ${d.usecount}`;
+    case 'ret':
+      return `ret ${d.ret}`;
+  }
 }

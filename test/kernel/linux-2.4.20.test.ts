@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { boot } from '../../harness/node/index.ts';
+import { lifecycleSuite } from './lifecycle.ts';
 import { LONG, manPageSuite } from './man-page.ts';
 
 // 2.4.20's vmalloc() BUGs on any size beyond physical memory instead of failing.
@@ -20,3 +21,5 @@ test('2.4.20: init exiting panics the kernel for real, and a clean machine takes
     await m.close();
   }
 });
+
+lifecycleSuite('2.4.20');

@@ -1,0 +1,147 @@
+/**
+ * A module's whole life on a real 2.4 kernel: the hello module linked by the
+ * agent's own insmod, loaded, queried and removed; a second module that uses
+ * it; the errors of init_module, query_module and delete_module; and
+ * query_module and get_kernel_syms checked against /proc/modules and
+ * /proc/ksyms. Each 2.4 kernel's test file calls `lifecycleSuite`.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { KernelId } from '../../kernel-images/manifest.ts';
+import type { Call, NameArg } from '../../harness/calls.ts';
+import { loadModule, runLifecycle } from '../../harness/lifecycle.ts';
+import type { Machine } from '../../harness/machine.ts';
+import type { CallData } from '../../harness/module-data.ts';
+import { boot } from '../../harness/node/index.ts';
+import type { CallRecord } from '../../harness/results.ts';
+import { LONG } from './man-page.ts';
+
+const name = (text: string): NameArg => ({ kind: 'string', text });
+
+function answer(r: CallRecord): string {
+  return r.result.kind === 'success' ? 'ok' : r.result.kind === 'errno' ? r.result.errnoName : `crash:${r.result.crash}`;
+}
+
+function data(r: CallRecord): CallData | undefined {
+  return r.result.kind === 'crash' ? undefined : r.result.data;
+}
+
+function procModuleNames(text: string): string[] {
+  return text.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0] ?? '');
+}
+
+export function lifecycleSuite(kernel: KernelId): void {
+  let m: Machine;
+  const call = (c: Call): Promise<CallRecord> => m.call(c);
+  before(async () => {
+    m = await boot({ kernel });
+  }, LONG);
+  after(() => m?.close());
+
+  test(`${kernel}: hello is created, linked, initialised, queried and deleted, with its printk on the console`, LONG, async () => {
+    await m.reset();
+    const steps = await runLifecycle(m, 'hello');
+    assert.deepEqual(steps.map((s) => `${s.call}:${s.ok ? 'ok' : s.errnoName}`), ['create_module:ok', 'link:ok', 'init_module:ok', 'query_module:ok', 'delete_module:ok']);
+    const [create, link, init, query, del] = steps;
+    assert.ok(create && link && init && query && del);
+    const address = Number(create.ret);
+    assert.match(create.procModules, /^hello\s+\d+ \(uninitialized\)$/m);
+    // The link step resolved printk against the running kernel's MODVERSIONS name.
+    const printk = link.link?.symbols.find((s) => s.name === 'printk');
+    assert.match(printk?.foundAs ?? '', /^printk_R[0-9a-f]{8}$/);
+    assert.equal(link.link?.header['init'] !== undefined && link.link.header['name'], address + 96);
+    assert.match(init.console, new RegExp(`modlab hello: init_module ran at ${(link.link?.header['init'] ?? 0).toString(16)}`));
+    assert.match(init.procModules, /^hello\s+\d+\s+0 \(unused\)$/m, 'live, use count 0');
+    assert.deepEqual(query.data && query.data.kind === 'info' ? [query.data.addr, query.data.size, query.data.flags & 1, query.data.usecount] : null, [address, link.size, 1, 0]);
+    assert.match(del.console, /modlab hello: cleanup_module ran after 0 greetings/);
+    assert.doesNotMatch(del.procModules, /^hello\s/m);
+  });
+
+  test(`${kernel}: a module that uses hello makes it busy: refs, deps, EBUSY, then removal in order`, LONG, async () => {
+    await m.reset();
+    const hello = await loadModule(m, 'hello');
+    assert.ok(hello.address, 'hello loaded');
+    const user = await loadModule(m, 'hello_user');
+    assert.ok(user.address, 'hello_user loaded');
+    const greet = user.steps[1]?.link?.symbols.find((s) => s.name === 'modlab_hello_greet');
+    assert.equal(greet?.owner, hello.address, 'the symbol came from hello, which makes hello a dependency');
+    assert.match(user.steps[2]?.console ?? '', /modlab hello: hello, hello_user \(greeting 1\)/);
+    assert.match(await m.readProcModules(), /^hello\s+\d+\s+0 \[hello_user\]$/m);
+
+    const refs = await call({ call: 'query_module', name: name('hello'), which: 'QM_REFS', bufsize: 4096, uid: 0 });
+    assert.deepEqual(data(refs), { kind: 'names', which: 'QM_REFS', names: ['hello_user'], ret: 1 });
+    const deps = await call({ call: 'query_module', name: name('hello_user'), which: 'QM_DEPS', bufsize: 4096, uid: 0 });
+    assert.deepEqual(data(deps), { kind: 'names', which: 'QM_DEPS', names: ['hello'], ret: 1 });
+    const syms = await call({ call: 'query_module', name: name('hello'), which: 'QM_SYMS', bufsize: 4096, uid: 0 });
+    assert.deepEqual(data(syms), { kind: 'symbols', symbols: [{ value: greet?.value, name: 'modlab_hello_greet' }], ret: 1 });
+
+    assert.equal(answer(await call({ call: 'delete_module', name: name('hello'), uid: 0 })), 'EBUSY');
+    assert.equal(answer(await call({ call: 'delete_module', name: name('hello_user'), uid: 65534 })), 'EPERM');
+    const goneUser = await call({ call: 'delete_module', name: name('hello_user'), uid: 0 });
+    assert.equal(answer(goneUser), 'ok');
+    assert.match(goneUser.console, /modlab hello_user: cleanup_module/);
+    const goneHello = await call({ call: 'delete_module', name: name('hello'), uid: 0 });
+    assert.equal(answer(goneHello), 'ok');
+    assert.match(goneHello.console, /cleanup_module ran after 1 greetings/);
+    assert.deepEqual(procModuleNames(await m.readProcModules()), []);
+  });
+
+  test(`${kernel}: the errors of init_module, query_module and delete_module, for real`, LONG, async () => {
+    await m.reset();
+    const header = { kind: 'bytes', bytes: new Uint8Array(96) } as const;
+    assert.equal(answer(await call({ call: 'init_module', name: name('never_created'), image: header, uid: 0 })), 'ENOENT');
+    assert.equal(answer(await call({ call: 'init_module', name: { kind: 'null' }, image: header, uid: 0 })), 'EFAULT');
+    assert.equal(answer(await call({ call: 'init_module', name: name('never_created'), image: header, uid: 65534 })), 'EPERM');
+    assert.equal(answer(await call({ call: 'create_module', name: name('shell'), size: 4096, uid: 0 })), 'ok');
+    assert.equal(answer(await call({ call: 'init_module', name: name('shell'), image: { kind: 'null' }, uid: 0 })), 'EFAULT');
+    const badHeader = await call({ call: 'init_module', name: name('shell'), image: header, uid: 0 });
+    assert.equal(answer(badHeader), 'EINVAL');
+    assert.match(badHeader.console, /init_module: Invalid module header size/);
+
+    assert.equal(answer(await call({ call: 'query_module', name: name('no_such_module'), which: 'QM_INFO', bufsize: 16, uid: 0 })), 'ENOENT');
+    assert.equal(answer(await call({ call: 'query_module', name: { kind: 'pointer', address: 0xffffffff }, which: 'QM_INFO', bufsize: 16, uid: 0 })), 'EFAULT');
+    const small = await call({ call: 'query_module', name: { kind: 'null' }, which: 'QM_SYMS', bufsize: 16, uid: 0 });
+    assert.equal(answer(small), 'ENOSPC');
+    const needed = data(small);
+    assert.ok(needed?.kind === 'ret' && needed.ret > 1000, 'ENOSPC says how many bytes the table needs');
+
+    // An uninitialised module is deleted like any other; a NULL name reaps unused autoclean modules (none here).
+    assert.equal(answer(await call({ call: 'delete_module', name: { kind: 'null' }, uid: 0 })), 'ok');
+    assert.deepEqual(procModuleNames(await m.readProcModules()), ['shell']);
+    assert.equal(answer(await call({ call: 'delete_module', name: name('shell'), uid: 0 })), 'ok');
+    assert.equal(answer(await call({ call: 'delete_module', name: name('shell'), uid: 0 })), 'ENOENT');
+  });
+
+  test(`${kernel}: query_module and get_kernel_syms agree with /proc/modules and /proc/ksyms`, LONG, async () => {
+    await m.reset();
+    assert.ok((await loadModule(m, 'hello')).address);
+    assert.equal(answer(await call({ call: 'create_module', name: name('reserved'), size: 8192, uid: 0 })), 'ok');
+    const mods = await call({ call: 'query_module', name: { kind: 'null' }, which: 'QM_MODULES', bufsize: 4096, uid: 0 });
+    const listed = procModuleNames(await m.readProcModules());
+    assert.deepEqual(data(mods), { kind: 'names', which: 'QM_MODULES', names: listed, ret: listed.length });
+
+    const info = await call({ call: 'query_module', name: name('reserved'), which: 'QM_INFO', bufsize: 16, uid: 0 });
+    const d = data(info);
+    assert.ok(d?.kind === 'info');
+    assert.equal(d.size, 8192);
+    assert.equal(d.flags, 0, 'uninitialized: no flag set');
+
+    const probe = data(await call({ call: 'query_module', name: { kind: 'null' }, which: 'QM_SYMS', bufsize: 0, uid: 0 }));
+    assert.ok(probe?.kind === 'ret');
+    const table = data(await call({ call: 'query_module', name: { kind: 'null' }, which: 'QM_SYMS', bufsize: probe.ret, uid: 0 }));
+    assert.ok(table?.kind === 'symbols');
+    const ksyms = (await m.readFile('/proc/ksyms')).trim().split('\n').map((l) => l.split(/\s+/));
+    const kernelLines = ksyms.filter((f) => f.length === 2).map(([v, n]) => `${Number.parseInt(v ?? '', 16)} ${n}`);
+    assert.deepEqual(table.symbols.map((s) => `${s.value} ${s.name}`).sort(), kernelLines.sort(), 'QM_SYMS(NULL) is /proc/ksyms without module symbols');
+    assert.ok(ksyms.some((f) => f[1] === 'modlab_hello_greet' && f[2] === '[hello]'), 'hello exports its greeting');
+
+    const count = await call({ call: 'get_kernel_syms', table: null, uid: 0 });
+    assert.equal(answer(count), 'ok');
+    const n = count.result.kind === 'success' ? count.result.ret : 0;
+    const all = data(await call({ call: 'get_kernel_syms', table: n, uid: 0 }));
+    assert.ok(all?.kind === 'symbols');
+    const byName = new Map(all.symbols.map((s) => [s.name, s.value]));
+    for (const [v, sym] of ksyms) assert.equal(byName.get(sym ?? ''), Number.parseInt(v ?? '', 16), `${sym} in get_kernel_syms`);
+    assert.ok(byName.has('#hello'), 'each module is introduced by a #name entry');
+  });
+}
