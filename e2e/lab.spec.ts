@@ -166,3 +166,34 @@ test('the tour runs on all four kernels as a matrix, and the Tour tab steps thro
   await expect(page.locator('#tour-verdict')).toContainText('as the man page says');
   await page.screenshot({ path: `${SCREENS}/11-tour-step.png` });
 });
+
+test('Load a module: hello is created, linked, loaded, queried and removed, its memory drawn', async ({ page }) => {
+  await page.goto('./?kernel=2.4.20');
+  await ready(page);
+  await page.locator('#tab-module').click();
+  const next = page.locator('#module-next');
+
+  await next.click();
+  await expect(page.locator('#module-result')).toHaveAttribute('data-outcome', 'success');
+  await expect(page.locator('#module-proc')).toContainText(/hello\s+\d+ \(uninitialized\)/);
+
+  await next.click();
+  await expect(page.locator('#module-map-wrap')).toBeVisible();
+  await expect(page.locator('#module-map [data-part=".text"]')).toBeVisible();
+  await expect(page.locator('#module-map [data-part="struct module"]')).toBeVisible();
+  await expect(page.locator('#module-symbols')).toContainText(/printk\s*printk_R[0-9a-f]{8}/);
+  await expect(page.locator('#module-map-caption')).toContainText('init_module() at 0xc88');
+
+  await next.click();
+  await expect(page.locator('#terminal')).toContainText('modlab hello: init_module ran at c88');
+  await expect(page.locator('#module-proc')).toContainText(/hello\s+\d+\s+0 \(unused\)/);
+  await page.screenshot({ path: `${SCREENS}/12-module-loaded.png` });
+
+  await next.click();
+  await expect(page.locator('#module-status')).toContainText('MOD_RUNNING');
+  await next.click();
+  await expect(page.locator('#terminal')).toContainText('modlab hello: cleanup_module ran');
+  await expect(page.locator('#module-proc')).toHaveText('(empty)');
+  await expect(next).toBeDisabled();
+  await page.screenshot({ path: `${SCREENS}/13-module-removed.png` });
+});

@@ -16,6 +16,7 @@ import { boot, type Machine, type MachineEvent } from '../harness/machine.ts';
 import { stepReport, type StepReport } from '../harness/report.ts';
 import { parseScenario } from '../harness/scenario.ts';
 import { CompareView } from './compare-view.ts';
+import { ModuleView } from './module-view.ts';
 import { TourView } from './tour-view.ts';
 import { ConsoleView } from './console-view.ts';
 import { download, historyLine, historyMarkdown, loadHistory, saveHistory, type HistoryEntry } from './history.ts';
@@ -265,7 +266,7 @@ $('clear-history').addEventListener('click', () => {
 });
 
 // The views: Call (the form above), Compare and Tour, as tabs.
-const tabs = ['call', 'compare', 'tour'] as const;
+const tabs = ['call', 'compare', 'tour', 'module'] as const;
 for (const t of tabs) {
   $(`tab-${t}`).addEventListener('click', () => {
     for (const u of tabs) {
@@ -286,6 +287,16 @@ new CompareView({
   tour,
 });
 new TourView(tour, {
+  machine: () => machine,
+  isBusy: () => busy,
+  busy: (b) => {
+    busy = b;
+    refreshForm();
+  },
+  onResult: addToHistory,
+});
+
+new ModuleView({
   machine: () => machine,
   isBusy: () => busy,
   busy: (b) => {
