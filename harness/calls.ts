@@ -21,7 +21,7 @@ export type NameArg =
   | { kind: 'pointer'; address: number };
 
 /** The module objects built into the 2.4 initrd (harness/guest/modules), by module name. */
-export const MODULE_FILES = { hello: '/modules/hello.o', hello_user: '/modules/hello_user.o' } as const;
+export const MODULE_FILES = { hello: '/modules/hello.o', hello_user: '/modules/hello_user.o', hello_fail: '/modules/hello_fail.o' } as const;
 export type ModuleName = keyof typeof MODULE_FILES;
 
 export function isModuleName(s: unknown): s is ModuleName {
@@ -48,8 +48,8 @@ export type Call =
   | { call: 'create_module'; name: NameArg; size: number; uid: number; sizeOf?: ModuleName }
   | { call: 'delete_module'; name: NameArg; uid: number }
   | { call: 'init_module'; name: NameArg; image: ImageArg; uid: number }
-  /** bufsize 0 passes a NULL buffer (the kernel then reports the size it needs). */
-  | { call: 'query_module'; name: NameArg; which: QueryWhich; bufsize: number; uid: number }
+  /** which: a QM_ name, or any number (passed as is); bufsize 0 passes a NULL buffer (the kernel then reports the size it needs). */
+  | { call: 'query_module'; name: NameArg; which: QueryWhich | number; bufsize: number; uid: number }
   /** table null passes NULL (the kernel returns the count); else room for that many entries. */
   | { call: 'get_kernel_syms'; table: number | null; uid: number };
 
@@ -234,7 +234,8 @@ export function validateCall(c: Call): void {
   }
   if (c.call === 'create_module' && c.sizeOf !== undefined && !isModuleName(c.sizeOf)) throw new InputError(`sizeOf must be one of ${Object.keys(MODULE_FILES).join(', ')}`);
   if (c.call === 'query_module') {
-    if (!(c.which in QUERY_WHICH)) throw new InputError(`which must be one of ${Object.keys(QUERY_WHICH).join(', ')}, got ${JSON.stringify(c.which)}`);
+    if (typeof c.which === 'number') parseU32(c.which, 'which');
+    else if (!(c.which in QUERY_WHICH)) throw new InputError(`which must be one of ${Object.keys(QUERY_WHICH).join(', ')} or a number, got ${JSON.stringify(c.which)}`);
     parseU32(c.bufsize, 'bufsize', MAX_OUT_BYTES);
   }
   if (c.call === 'get_kernel_syms' && c.table !== null) parseU32(c.table, 'table entries', Math.floor(MAX_OUT_BYTES / KERNEL_SYM_SIZE));
@@ -260,7 +261,8 @@ export function toSyscall(c: Call): { syscall: number; uid: number | null; args:
     }
     case 'query_module': {
       const buf: CallArg = c.bufsize ? { kind: 'out', size: c.bufsize } : { kind: 'value', value: 0 };
-      return { syscall: Syscall.query_module, uid, args: [nameArg(c.name), { kind: 'value', value: QUERY_WHICH[c.which] }, buf, { kind: 'value', value: c.bufsize }, { kind: 'out', size: 4 }] };
+      const which = typeof c.which === 'number' ? c.which : QUERY_WHICH[c.which];
+      return { syscall: Syscall.query_module, uid, args: [nameArg(c.name), { kind: 'value', value: which }, buf, { kind: 'value', value: c.bufsize }, { kind: 'out', size: 4 }] };
     }
     case 'get_kernel_syms':
       return { syscall: Syscall.get_kernel_syms, uid, args: [c.table === null ? { kind: 'value', value: 0 } : { kind: 'out', size: c.table * KERNEL_SYM_SIZE }] };
@@ -290,7 +292,9 @@ export function parseImage(input: unknown, what = 'image'): ImageArg {
   throw new InputError(`${what} must be null, {"ptr": "0x…"}, {"hex": "…"} (an even number of hex digits) or {"module": "hello"}; on the command line NULL, @0xADDR, hex:… or module:hello`);
 }
 
-export function parseWhich(input: unknown, what = 'which'): QueryWhich {
+/** A QM_ name, or a number for a `which` the kernel does not know (its EINVAL is worth seeing). */
+export function parseWhich(input: unknown, what = 'which'): QueryWhich | number {
   if (typeof input === 'string' && input in QUERY_WHICH) return input as QueryWhich;
-  throw new InputError(`${what} must be one of ${Object.keys(QUERY_WHICH).join(', ')}, got ${JSON.stringify(input)}`);
+  if (typeof input === 'number' || (typeof input === 'string' && /^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(input.trim()))) return parseU32(input, what);
+  throw new InputError(`${what} must be one of ${Object.keys(QUERY_WHICH).join(', ')} or a number, got ${JSON.stringify(input)}`);
 }

@@ -51,7 +51,7 @@ export function callData(call: Call, out: readonly Uint8Array[], succeeded: bool
     const retBytes = out[out.length - 1];
     const ret = retBytes && retBytes.length === 4 ? u32(retBytes, 0) : 0;
     const buf = call.bufsize ? out[0] : undefined;
-    if (!succeeded || !buf) return { kind: 'ret', ret };
+    if (!succeeded || !buf || typeof call.which === 'number') return { kind: 'ret', ret };
     switch (call.which) {
       case 'QM_MODULES':
       case 'QM_DEPS':

@@ -18,7 +18,7 @@ export interface StepReport {
   /** The module whose linked image or layout size the call used. */
   module?: string;
   /** query_module's which and buffer size; get_kernel_syms' table entries. */
-  which?: string;
+  which?: string | number;
   bufsize?: number;
   table?: number | null;
   /** What the call wrote into its buffers (query_module, get_kernel_syms). */

@@ -58,7 +58,7 @@ export function buildAgent(outFile: string): Uint8Array {
 }
 
 /** The modules the agent can link and load (harness/guest/modules), as i386 relocatable objects. */
-export const MODULES = ['hello', 'hello_user'] as const;
+export const MODULES = ['hello', 'hello_user', 'hello_fail'] as const;
 
 export function buildModule(name: (typeof MODULES)[number], outFile: string): Uint8Array {
   execFileSync(

@@ -7,7 +7,8 @@
  *           | a struct module_ref per module it uses symbols of (its deps)
  *
  * Undefined symbols are looked up in the running kernel (the resolver strips
- * MODVERSIONS suffixes such as printk_R1b7d4074); R_386_32 and R_386_PC32
+ * MODVERSIONS suffixes such as printk_R1b7d4074), except __this_module, the
+ * module's own header, as insmod defined it; R_386_32 and R_386_PC32
  * relocations are applied for the image's kernel address; init_module and
  * cleanup_module become the header's init and cleanup, and a __ksymtab
  * section becomes its export table.
@@ -167,7 +168,11 @@ s32 link_module(const u8 *obj, u32 objlen, const char *name, u32 base, resolve_f
 		const struct sym *s = &syms[i];
 		const char *sname = strtab + s->name;
 		owner[i] = 0;
-		if (s->shndx == SHN_UNDEF) {
+		if (s->shndx == SHN_UNDEF && str_eq(sname, "__this_module")) {
+			/* insmod's own symbol: the module's struct module, at the start of the image. */
+			value[i] = base;
+			found[i] = "the image's struct module";
+		} else if (s->shndx == SHN_UNDEF) {
 			found[i] = 0;
 			if (!resolve(sname, &value[i], &found[i], &owner[i]))
 				return fail(out, "unresolved symbol", sname);

@@ -66,20 +66,27 @@ export function lifecycleSuite(kernel: KernelId): void {
     const greet = user.steps[1]?.link?.symbols.find((s) => s.name === 'modlab_hello_greet');
     assert.equal(greet?.owner, hello.address, 'the symbol came from hello, which makes hello a dependency');
     assert.match(user.steps[2]?.console ?? '', /modlab hello: hello, hello_user \(greeting 1\)/);
-    assert.match(await m.readProcModules(), /^hello\s+\d+\s+0 \[hello_user\]$/m);
+    // hello_user holds hello: referenced, and its use count is 1.
+    assert.match(await m.readProcModules(), /^hello\s+\d+\s+1 \[hello_user\]$/m);
+    const held = data(await call({ call: 'query_module', name: name('hello'), which: 'QM_INFO', bufsize: 16, uid: 0 }));
+    assert.equal(held?.kind === 'info' && held.usecount, 1);
 
     const refs = await call({ call: 'query_module', name: name('hello'), which: 'QM_REFS', bufsize: 4096, uid: 0 });
     assert.deepEqual(data(refs), { kind: 'names', which: 'QM_REFS', names: ['hello_user'], ret: 1 });
     const deps = await call({ call: 'query_module', name: name('hello_user'), which: 'QM_DEPS', bufsize: 4096, uid: 0 });
     assert.deepEqual(data(deps), { kind: 'names', which: 'QM_DEPS', names: ['hello'], ret: 1 });
     const syms = await call({ call: 'query_module', name: name('hello'), which: 'QM_SYMS', bufsize: 4096, uid: 0 });
-    assert.deepEqual(data(syms), { kind: 'symbols', symbols: [{ value: greet?.value, name: 'modlab_hello_greet' }], ret: 1 });
+    const exported = data(syms);
+    assert.ok(exported?.kind === 'symbols');
+    assert.deepEqual(exported.symbols.map((s) => s.name), ['modlab_hello_greet', 'modlab_hello_hold', 'modlab_hello_release']);
+    assert.equal(exported.symbols[0]?.value, greet?.value);
 
     assert.equal(answer(await call({ call: 'delete_module', name: name('hello'), uid: 0 })), 'EBUSY');
     assert.equal(answer(await call({ call: 'delete_module', name: name('hello_user'), uid: 65534 })), 'EPERM');
     const goneUser = await call({ call: 'delete_module', name: name('hello_user'), uid: 0 });
     assert.equal(answer(goneUser), 'ok');
-    assert.match(goneUser.console, /modlab hello_user: cleanup_module/);
+    assert.match(goneUser.console, /modlab hello_user: cleanup_module; hello released/);
+    assert.match(await m.readProcModules(), /^hello\s+\d+\s+0 \(unused\)$/m);
     const goneHello = await call({ call: 'delete_module', name: name('hello'), uid: 0 });
     assert.equal(answer(goneHello), 'ok');
     assert.match(goneHello.console, /cleanup_module ran after 1 greetings/);
@@ -98,8 +105,20 @@ export function lifecycleSuite(kernel: KernelId): void {
     assert.equal(answer(badHeader), 'EINVAL');
     assert.match(badHeader.console, /init_module: Invalid module header size/);
 
+    // A module whose init returns 1 ("buggy"): EBUSY, and it stays uninitialized.
+    const failing = await loadModule(m, 'hello_fail');
+    assert.equal(failing.address, null);
+    const init = failing.steps[2];
+    assert.equal(init?.errnoName, 'EBUSY');
+    assert.match(init?.console ?? '', /modlab hello_fail: init_module refuses to start/);
+    assert.match(init?.procModules ?? '', /^hello_fail\s+\d+ \(uninitialized\)$/m);
+    assert.equal(answer(await call({ call: 'delete_module', name: name('hello_fail'), uid: 0 })), 'ok');
+
     assert.equal(answer(await call({ call: 'query_module', name: name('no_such_module'), which: 'QM_INFO', bufsize: 16, uid: 0 })), 'ENOENT');
     assert.equal(answer(await call({ call: 'query_module', name: { kind: 'pointer', address: 0xffffffff }, which: 'QM_INFO', bufsize: 16, uid: 0 })), 'EFAULT');
+    assert.equal(answer(await call({ call: 'query_module', name: { kind: 'null' }, which: 99, bufsize: 16, uid: 0 })), 'EINVAL');
+    // which 0 (QM_NONE) is how modutils asked whether query_module exists at all.
+    assert.equal(answer(await call({ call: 'query_module', name: { kind: 'null' }, which: 0, bufsize: 0, uid: 0 })), 'ok');
     const small = await call({ call: 'query_module', name: { kind: 'null' }, which: 'QM_SYMS', bufsize: 16, uid: 0 });
     assert.equal(answer(small), 'ENOSPC');
     const needed = data(small);
@@ -110,6 +129,8 @@ export function lifecycleSuite(kernel: KernelId): void {
     assert.deepEqual(procModuleNames(await m.readProcModules()), ['shell']);
     assert.equal(answer(await call({ call: 'delete_module', name: name('shell'), uid: 0 })), 'ok');
     assert.equal(answer(await call({ call: 'delete_module', name: name('shell'), uid: 0 })), 'ENOENT');
+    assert.equal(answer(await call({ call: 'delete_module', name: name(''), uid: 0 })), 'EINVAL');
+    assert.equal(answer(await call({ call: 'delete_module', name: { kind: 'pointer', address: 0xffffffff }, uid: 0 })), 'EFAULT');
   });
 
   test(`${kernel}: query_module and get_kernel_syms agree with /proc/modules and /proc/ksyms`, LONG, async () => {

@@ -31,7 +31,7 @@ const refusals: Array<[string, string[], RegExp]> = [
   ['negative uid', ['call', 'create_module', 'x', '1', '--uid', '-1'], /--uid must be a number/],
   ['unknown call', ['call', 'frob_module', 'x'], /unknown call "frob_module"; modlab call takes create_module, delete_module, init_module, query_module, get_kernel_syms/],
   ['init_module without an image', ['call', 'init_module', 'x'], /init_module needs an IMAGE: NULL, @0xADDR or hex:…/],
-  ['query_module with an unknown which', ['call', 'query_module', 'x', 'QM_ALL'], /WHICH must be one of QM_MODULES, QM_DEPS, QM_REFS, QM_SYMS, QM_INFO, got "QM_ALL"/],
+  ['query_module with an unknown which', ['call', 'query_module', 'x', 'QM_ALL'], /WHICH must be one of QM_MODULES, QM_DEPS, QM_REFS, QM_SYMS, QM_INFO or a number, got "QM_ALL"/],
   ['an image that is not hex', ['call', 'init_module', 'x', 'hex:abc'], /IMAGE must be null, .*an even number of hex digits/],
   ['missing size', ['call', 'create_module', 'x'], /create_module needs a SIZE/],
   ['extra argument', ['call', 'delete_module', 'x', '5'], /delete_module takes only a NAME/],

@@ -38,7 +38,7 @@ test('names: strings up to 64 KiB, null, and raw pointers', () => {
 test('validateCall guards the API boundary', () => {
   assert.throws(() => validateCall({ call: 'frob_module' } as unknown as Call), /unknown call "frob_module"/);
   assert.throws(() => validateCall({ call: 'query_module', name: { kind: 'null' }, which: 'QM_ALL', bufsize: 16, uid: 0 } as unknown as Call), /which must be one of/);
-  assert.throws(() => validateCall({ call: 'init_module', name: { kind: 'null' }, image: { kind: 'module', module: 'nope' }, uid: 0 } as unknown as Call), /image module must be one of hello, hello_user/);
+  assert.throws(() => validateCall({ call: 'init_module', name: { kind: 'null' }, image: { kind: 'module', module: 'nope' }, uid: 0 } as unknown as Call), /image module must be one of hello, hello_user, hello_fail/);
   assert.throws(() => validateCall({ call: 'create_module', name: { kind: 'string', text: 'a' }, size: -1, uid: 0 }), /size/);
   assert.throws(() => validateCall({ call: 'create_module', name: { kind: 'string', text: 'a' }, size: 1, uid: 2 ** 32 }), /uid/);
   validateCall({ call: 'delete_module', name: { kind: 'null' }, uid: 0 });
@@ -94,7 +94,7 @@ test('scenarios: each mistake is named with its step and field', () => {
     [{ kernel: '2.6.0', steps: [{}] }, /"kernel" "2.6.0" is not a kernel modlab knows; choose one of 2.4.20, 2.4.27, 2.4.18, 6.1/],
     [{ steps: [{ call: 'frob_module', name: 'x' }] }, /step 0: "call" must be one of create_module, delete_module, init_module, query_module, get_kernel_syms/],
     [{ steps: [{ call: 'init_module', name: 'x' }] }, /step 0: "image" is missing/],
-    [{ steps: [{ call: 'init_module', name: 'x', image: { module: 'nope' } }] }, /step 0: "image"\.module must be one of hello, hello_user, got "nope"/],
+    [{ steps: [{ call: 'init_module', name: 'x', image: { module: 'nope' } }] }, /step 0: "image"\.module must be one of hello, hello_user, hello_fail, got "nope"/],
     [{ steps: [{ call: 'query_module', name: 'x', which: 'QM_INFO', bufsize: -1 }] }, /step 0: "bufsize" must be between/],
     [{ steps: [{ call: 'create_module', name: 'x', size: { module: 'nope' } }] }, /step 0: "size"\."module" must be one of hello, hello_user/],
     [{ steps: [{ call: 'create_module', name: 'x' }] }, /step 0: "size" is missing/],
