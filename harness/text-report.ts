@@ -56,13 +56,16 @@ export function formatTable(reports: readonly StepReport[]): string {
 }
 
 /** `modlab lifecycle` without --json: each step, then what the kernel printed and /proc/modules after it. */
-export function formatLifecycle(steps: ReadonlyArray<StepReport & { procModules: string; console: string; link?: { symbols: Array<{ name: string; value: number; foundAs: string }>; relocations: unknown[]; layout: Array<{ part: string; offset: number; size: number }> } }>): string {
+export function formatLifecycle(steps: ReadonlyArray<StepReport & { procModules: string; console: string; link?: { symbols: Array<{ name: string; value: number; foundAs: string; owner: number }>; relocations: unknown[]; layout: Array<{ part: string; offset: number; size: number }> } }>): string {
   const lines: string[] = [];
   for (const s of steps) {
     const what = s.call === 'link' ? `link ${JSON.stringify(s.name)} for ${s.ret ?? '?'}` : callText(s);
     lines.push(`${String(s.step).padStart(3)}  ${pad(what, 44)}  ${s.call === 'link' ? (s.ok ? `= ${s.size} bytes` : `failed: ${s.errnoName}`) : resultText(s)}`);
     if (s.link) {
-      for (const sym of s.link.symbols) lines.push(`      symbol ${sym.name} = 0x${sym.value.toString(16)} (the kernel's ${sym.foundAs})`);
+      for (const sym of s.link.symbols) {
+        const from = sym.foundAs.startsWith('the ') ? sym.foundAs : sym.owner ? `${sym.foundAs}, exported by the module at 0x${sym.owner.toString(16)}` : `the kernel's ${sym.foundAs}`;
+        lines.push(`      symbol ${sym.name} = 0x${sym.value.toString(16)} (${from})`);
+      }
       lines.push(`      ${s.link.relocations.length} relocations applied; layout: ${s.link.layout.map((l) => `${l.part}@+0x${l.offset.toString(16)}`).join(' ')}`);
     }
     if (s.data) lines.push(`      ${dataText(s.data)}`);
