@@ -197,3 +197,30 @@ test('Load a module: hello is created, linked, loaded, queried and removed, its 
   await expect(next).toBeDisabled();
   await page.screenshot({ path: `${SCREENS}/13-module-removed.png` });
 });
+
+test('a reload in the middle of a call, and a browser that refuses to store history: the lab carries on', async ({ page, context }) => {
+  await page.goto('./?kernel=2.4.20&call=create_module&name=first&size=4096&run=1');
+  await ready(page);
+  await expect(page.locator('#history li')).toHaveCount(1);
+  // A 60 KB name takes a while to reach the kernel: reload while it is on its way.
+  await page.locator('#f-name').fill('n'.repeat(60000));
+  await page.locator('#run').click();
+  await page.reload();
+  await ready(page);
+  await expect(page.locator('#progress')).toContainText('restored from a saved machine');
+  await expect(page.locator('#history li')).toHaveCount(1);
+  await expect(page.locator('#history li').first()).toContainText('create_module("first", 4096)');
+
+  // Storage full: saving history throws; the page says so and keeps the results.
+  await context.addInitScript(() => {
+    Storage.prototype.setItem = () => {
+      throw new DOMException('quota exceeded', 'QuotaExceededError');
+    };
+  });
+  await page.reload();
+  await ready(page);
+  await page.locator('#f-name').fill('second');
+  expect(await run(page)).toBe('success');
+  await expect(page.locator('#terminal')).toContainText('history could not be saved in this browser');
+  await expect(page.locator('#history li')).toHaveCount(2);
+});

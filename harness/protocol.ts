@@ -157,11 +157,27 @@ export interface DecoderStats {
 /**
  * Incremental frame decoder over an unreliable byte stream: it resynchronises
  * on the magic after garbage or a corrupt frame and never throws on input.
+ * Noise that happens to look like the header of a long frame would hold
+ * every later frame back; so while a frame is incomplete, a complete frame
+ * with a good CRC further on proves it false, and decoding resumes there.
+ * (The agent does the same in drain_frames.)
  */
 export class FrameDecoder {
   readonly stats: DecoderStats = { framesOk: 0, badCrc: 0, badHeader: 0, skippedBytes: 0 };
   private buf = new Uint8Array(4096);
   private len = 0;
+
+  /** Where the first complete, CRC-valid frame after `pos` starts, or -1. */
+  private completeFrameAfter(pos: number): number {
+    for (let q = pos + 1; q + HEADER_SIZE + TRAILER_SIZE <= this.len; q++) {
+      if (this.buf[q] !== MAGIC[0] || this.buf[q + 1] !== MAGIC[1] || this.buf[q + 2] !== PROTOCOL_VERSION) continue;
+      const n = new DataView(this.buf.buffer, this.buf.byteOffset + q).getUint32(8, true);
+      if (n > MAX_PAYLOAD || q + HEADER_SIZE + n + TRAILER_SIZE > this.len) continue;
+      const want = new DataView(this.buf.buffer, this.buf.byteOffset + q + HEADER_SIZE + n).getUint32(0, true);
+      if (crc32(this.buf, q, q + HEADER_SIZE + n) === want) return q;
+    }
+    return -1;
+  }
 
   push(chunk: Uint8Array): Frame[] {
     this.append(chunk);
@@ -182,7 +198,14 @@ export class FrameDecoder {
         continue;
       }
       const total = HEADER_SIZE + n + TRAILER_SIZE;
-      if (pos + total > this.len) break;
+      if (pos + total > this.len) {
+        const next = this.completeFrameAfter(pos);
+        if (next < 0) break;
+        this.stats.badHeader++;
+        this.stats.skippedBytes += next - pos;
+        pos = next;
+        continue;
+      }
       const want = view.getUint32(HEADER_SIZE + n, true);
       if (crc32(this.buf, pos, pos + HEADER_SIZE + n) !== want) {
         this.stats.badCrc++;

@@ -6,7 +6,8 @@
 import { bootableKernel } from '../../kernel-images/bzimage.ts';
 import { findKernel, type KernelId } from '../../kernel-images/manifest.ts';
 import { sha256Hex } from '../../kernel-images/sha256.ts';
-import { onceEach, type AssetProvider, type BootAssets } from '../assets.ts';
+import { onceEach, verifyGuestFiles, type AssetProvider, type BootAssets } from '../assets.ts';
+import { INITRAMFS_61, INITRD_24 } from '../guest/image-names.ts';
 
 export interface BrowserAssetUrls {
   kernel: (id: KernelId) => string;
@@ -48,6 +49,7 @@ export class BrowserAssets implements AssetProvider {
     if (hash !== kernel.file.sha256) {
       throw new Error(`the ${id} kernel image is corrupt (sha256 ${hash}, expected ${kernel.file.sha256}); rebuild the site from a verified cache`);
     }
+    await verifyGuestFiles(id, kernel.initrd === 'cpio' ? INITRAMFS_61 : INITRD_24, initrd, bios);
     return { kernel, bzimage: bootableKernel(raw, kernel.format, id), initrd, bios, wasmPath: this.urls.wasm };
   }
 }

@@ -456,6 +456,26 @@ static void serve_frame(u32 type, u32 id, u8 *p, u32 n)
 }
 
 /* Takes complete frames off the front of rx; skips garbage one byte at a time. */
+/*
+ * Where the first complete frame with a good CRC after `pos` starts, or 0.
+ * Noise that looks like the header of a long frame would otherwise hold back
+ * every real frame behind it until its length had arrived.
+ */
+static u32 complete_frame_after(u32 pos)
+{
+	for (u32 q = pos + 1; q + ML_HEADER_SIZE + ML_TRAILER_SIZE <= rx_len; q++) {
+		u8 *f = rx + q;
+		if (f[0] != ML_MAGIC0 || f[1] != ML_MAGIC1 || f[2] != ML_PROTOCOL_VERSION)
+			continue;
+		u32 n = get32(f + 8);
+		if (n > ML_MAX_PAYLOAD || q + ML_HEADER_SIZE + n + ML_TRAILER_SIZE > rx_len)
+			continue;
+		if (crc32(f, ML_HEADER_SIZE + n) == get32(f + ML_HEADER_SIZE + n))
+			return q;
+	}
+	return 0;
+}
+
 static void drain_frames(void)
 {
 	u32 pos = 0;
@@ -471,8 +491,13 @@ static void drain_frames(void)
 			continue;
 		}
 		u32 total = ML_HEADER_SIZE + n + ML_TRAILER_SIZE;
-		if (pos + total > rx_len)
-			break;
+		if (pos + total > rx_len) {
+			u32 next = complete_frame_after(pos);
+			if (!next)
+				break;
+			pos = next;
+			continue;
+		}
 		if (crc32(f, ML_HEADER_SIZE + n) != get32(f + ML_HEADER_SIZE + n)) {
 			pos++;
 			continue;

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { findKernel, type KernelId } from '../../kernel-images/manifest.ts';
 import { resolveBootableKernel, type ResolveOptions } from '../../kernel-images/resolve.ts';
-import { onceEach, type AssetProvider, type BootAssets } from '../assets.ts';
+import { onceEach, verifyGuestFiles, type AssetProvider, type BootAssets } from '../assets.ts';
 import { IMAGES_DIR, INITRAMFS_61, INITRD_24 } from '../guest/paths.ts';
 
 const require = createRequire(import.meta.url);
@@ -48,6 +48,7 @@ export class NodeAssets implements AssetProvider {
       readFile(bios),
       readFile(vgaBios),
     ]);
+    await verifyGuestFiles(id, kernel.initrd === 'cpio' ? INITRAMFS_61 : INITRD_24, initrd, biosBytes);
     return { kernel, bzimage, initrd, bios: biosBytes, vgaBios: vgaBytes, wasmPath: wasmPath() };
   }
 }

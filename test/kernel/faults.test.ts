@@ -1,0 +1,114 @@
+/**
+ * Faults injected into real machines, each ending in a clear message or an
+ * automatic recovery with the results so far intact: a guest that stops
+ * answering, noise on both serial ports in both directions, the emulator
+ * destroyed in the middle of a call, and snapshot storage that fails.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { boot, type Machine } from '../../harness/node/index.ts';
+import type { CallRecord } from '../../harness/results.ts';
+import { SnapshotCache, type SnapshotStore } from '../../harness/snapshot.ts';
+import { LONG } from './man-page.ts';
+
+/** The emulator under a machine, for injecting faults from outside the guest. */
+interface Internals {
+  emu: { link: { feedByte(b: number): void; decoderStats: { badCrc: number; badHeader: number; skippedBytes: number } }; v86: { stop(): Promise<void>; serial_send_bytes(port: number, bytes: Uint8Array): void }; destroy(): Promise<void> };
+}
+const internals = (m: Machine): Internals['emu'] => (m as unknown as Internals).emu;
+
+/** Bytes from a fixed-seed generator, so a failure can be replayed. */
+function noise(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  // Plant fake frame headers announcing long frames: the worst noise for a decoder.
+  for (let i = 0; i + 12 < n; i += 97) out.set([0x4d, 0x4c, 1, 0x11, 1, 0, 0, 0, 0, 0, 8, 0], i);
+  return out;
+}
+
+const ok = (r: CallRecord): string => (r.result.kind === 'success' ? 'ok' : r.result.kind === 'errno' ? r.result.errnoName : `crash:${r.result.crash}`);
+
+test('a guest that stops answering: the call ends at its deadline as a hang, and a clean machine takes over', LONG, async () => {
+  const m = await boot({ kernel: '2.4.20', callTimeoutMs: 1500 });
+  try {
+    assert.equal(ok(await m.createModule('before', 4096)), 'ok');
+    await internals(m).v86.stop();
+    const t0 = performance.now();
+    const r = await m.createModule('frozen', 4096);
+    assert.equal(ok(r), 'crash:hang');
+    assert.equal(r.recovered, true);
+    assert.ok(performance.now() - t0 < 15_000, 'the deadline held');
+    assert.equal(m.generation, 2);
+    assert.equal(ok(await m.createModule('before', 4096)), 'ok', 'the new machine is clean');
+  } finally {
+    await m.close();
+  }
+});
+
+test('noise on the protocol port, both ways, and on the console: every call still gets its one right answer', LONG, async () => {
+  const m = await boot({ kernel: '2.4.27' });
+  try {
+    const emu = internals(m);
+    const answers: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      // Host to agent: garbage ahead of the request (the agent must resynchronise).
+      emu.v86.serial_send_bytes(1, noise(300, i + 1));
+      // Agent to host: garbage as if the line had corrupted the reply stream.
+      for (const b of noise(200, i + 101)) emu.link.feedByte(b);
+      // And on the console, where a person types.
+      emu.v86.serial_send_bytes(0, noise(64, i + 201).map((b) => (b === 10 ? 32 : b)));
+      answers.push(ok(await m.createModule(`noisy${i}`, 4096)));
+      answers.push(ok(await m.createModule(`noisy${i}`, 4096)));
+    }
+    assert.deepEqual(answers, Array.from({ length: 40 }, (_, i) => (i % 2 ? 'EEXIST' : 'ok')));
+    const stats = emu.link.decoderStats;
+    assert.ok(stats.skippedBytes > 0 && stats.badHeader + stats.badCrc > 0, `the decoder counted the noise it dropped: ${JSON.stringify(stats)}`);
+    assert.equal(m.generation, 1, 'no recovery was needed');
+    assert.match(await m.readProcModules(), /^noisy19\s/m);
+  } finally {
+    await m.close();
+  }
+});
+
+test('the emulator destroyed in the middle of a call: a clear error, and the machine comes back on reset', LONG, async () => {
+  const m = await boot({ kernel: '2.4.18' });
+  try {
+    const done = await m.createModule('kept', 4096);
+    assert.equal(ok(done), 'ok');
+    const pending = m.createModule('m'.repeat(60000), 100000);
+    await new Promise((r) => setTimeout(r, 50));
+    await internals(m).destroy();
+    await assert.rejects(pending, /the machine was shut down/);
+    await m.reset();
+    assert.equal(ok(await m.createModule('kept', 4096)), 'ok', 'a clean machine after the reset');
+    assert.equal(done.result.kind === 'success' && done.result.retHex, '0xc880f000', 'the earlier result is untouched');
+  } finally {
+    await m.close();
+  }
+});
+
+test('snapshot storage that fails (disk full) is reported and the machine boots anyway', LONG, async () => {
+  const problems: string[] = [];
+  const full: SnapshotStore = {
+    location: 'a full disk',
+    read: () => Promise.resolve(null),
+    write: () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })),
+    remove: () => Promise.resolve(),
+  };
+  const m = await boot({ kernel: '2.4.20', snapshots: new SnapshotCache(full, (p) => problems.push(p)) });
+  try {
+    assert.match(problems.join('\n'), /could not save the machine to a full disk: ENOSPC/);
+    assert.equal(ok(await m.createModule('x', 4096)), 'ok');
+    // The snapshot still lives in memory: a reset is a restore.
+    await m.reset();
+    assert.equal(m.restored, true);
+  } finally {
+    await m.close();
+  }
+});
