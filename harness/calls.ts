@@ -53,6 +53,12 @@ export type Call =
   /** table null passes NULL (the kernel returns the count); else room for that many entries. */
   | { call: 'get_kernel_syms'; table: number | null; uid: number };
 
+/** A value quoted in an error message, cut short: the message must stay readable whatever was typed. */
+export function quote(value: unknown, max = 60): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > max ? `${text.slice(0, max)}…(${text.length} characters)` : text;
+}
+
 /** Input modlab cannot use; the message names the field and says what to do. */
 export class InputError extends Error {
   override name = 'InputError';
@@ -75,12 +81,12 @@ export function parseU32(input: unknown, what: string, max = MAX_U32): number {
     const s = input.trim();
     if (/^0[xX][0-9a-fA-F]+$/.test(s)) value = parseInt(s.slice(2), 16);
     else if (/^[0-9]+$/.test(s)) value = Number(s);
-    else throw new InputError(`${what} must be a number in decimal or 0x hex, got ${JSON.stringify(input)}`);
+    else throw new InputError(`${what} must be a number in decimal or 0x hex, got ${quote(input)}`);
   } else {
     throw new InputError(`${what} must be a number, got ${input === null ? 'null' : typeof input}`);
   }
   if (value < 0 || value > max) {
-    throw new InputError(`${what} must be between 0 and ${max} (0x${max.toString(16)}), got ${typeof input === 'string' ? input : value}`);
+    throw new InputError(`${what} must be between 0 and ${max} (0x${max.toString(16)}), got ${typeof input === 'string' ? quote(input) : value}`);
   }
   return value;
 }
@@ -122,7 +128,7 @@ export function parseName(input: unknown, what = 'name'): NameArg {
     }
   }
   throw new InputError(
-    `${what} must be a string, null (the NULL pointer), {"ptr": "0x…"} (a raw address) or {"repeat": "n", "times": 4096} (a long name), got ${JSON.stringify(input)}`,
+    `${what} must be a string, null (the NULL pointer), {"ptr": "0x…"} (a raw address) or {"repeat": "n", "times": 4096} (a long name), got ${quote(input)}`,
   );
 }
 
@@ -214,7 +220,7 @@ function nameArg(name: NameArg): CallArg {
  */
 export function validateCall(c: Call): void {
   if (typeof c !== 'object' || c === null || !isCallName((c as { call: string }).call)) {
-    throw new InputError(`unknown call ${JSON.stringify((c as { call?: unknown } | null)?.call)}; modlab makes ${CALL_NAMES.join(' and ')}`);
+    throw new InputError(`unknown call ${quote((c as { call?: unknown } | null)?.call)}; modlab makes ${CALL_NAMES.join(', ')}`);
   }
   if (c.call !== 'get_kernel_syms') {
     const name = c.name as NameArg | null;
@@ -235,7 +241,7 @@ export function validateCall(c: Call): void {
   if (c.call === 'create_module' && c.sizeOf !== undefined && !isModuleName(c.sizeOf)) throw new InputError(`sizeOf must be one of ${Object.keys(MODULE_FILES).join(', ')}`);
   if (c.call === 'query_module') {
     if (typeof c.which === 'number') parseU32(c.which, 'which');
-    else if (!(c.which in QUERY_WHICH)) throw new InputError(`which must be one of ${Object.keys(QUERY_WHICH).join(', ')} or a number, got ${JSON.stringify(c.which)}`);
+    else if (!(c.which in QUERY_WHICH)) throw new InputError(`which must be one of ${Object.keys(QUERY_WHICH).join(', ')} or a number, got ${quote(c.which)}`);
     parseU32(c.bufsize, 'bufsize', MAX_OUT_BYTES);
   }
   if (c.call === 'get_kernel_syms' && c.table !== null) parseU32(c.table, 'table entries', Math.floor(MAX_OUT_BYTES / KERNEL_SYM_SIZE));
@@ -279,7 +285,7 @@ export function parseImage(input: unknown, what = 'image'): ImageArg {
     if (keys.length === 1 && keys[0] === 'ptr') return { kind: 'pointer', address: parseU32((input as { ptr: unknown }).ptr, `${what}.ptr`) };
     if (keys.length === 1 && keys[0] === 'module') {
       const module = (input as { module: unknown }).module;
-      if (!isModuleName(module)) throw new InputError(`${what}.module must be one of ${Object.keys(MODULE_FILES).join(', ')}, got ${JSON.stringify(module)}`);
+      if (!isModuleName(module)) throw new InputError(`${what}.module must be one of ${Object.keys(MODULE_FILES).join(', ')}, got ${quote(module)}`);
       return { kind: 'module', module };
     }
     if (keys.length === 1 && keys[0] === 'hex') hex = (input as { hex: unknown }).hex;
@@ -296,5 +302,5 @@ export function parseImage(input: unknown, what = 'image'): ImageArg {
 export function parseWhich(input: unknown, what = 'which'): QueryWhich | number {
   if (typeof input === 'string' && input in QUERY_WHICH) return input as QueryWhich;
   if (typeof input === 'number' || (typeof input === 'string' && /^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(input.trim()))) return parseU32(input, what);
-  throw new InputError(`${what} must be one of ${Object.keys(QUERY_WHICH).join(', ')} or a number, got ${JSON.stringify(input)}`);
+  throw new InputError(`${what} must be one of ${Object.keys(QUERY_WHICH).join(', ')} or a number, got ${quote(input)}`);
 }

@@ -26,6 +26,7 @@ import {
   parseU32,
   parseUid,
   parseWhich,
+  quote,
   type Call,
 } from './calls.ts';
 import { isErrnoName } from './errno.ts';
@@ -64,7 +65,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 export function parseKernelId(input: unknown, what = 'kernel'): KernelId {
   if (typeof input === 'string' && isKernelId(input)) return input;
-  throw new InputError(`${what} ${JSON.stringify(input)} is not a kernel modlab knows; choose one of ${KERNEL_IDS.join(', ')}`);
+  throw new InputError(`${what} ${quote(input)} is not a kernel modlab knows; choose one of ${KERNEL_IDS.join(', ')}`);
 }
 
 function parseAnnotation(raw: Record<string, unknown>, at: string): StepAnnotation {
@@ -77,7 +78,7 @@ function parseAnnotation(raw: Record<string, unknown>, at: string): StepAnnotati
     if (!isObject(claim)) throw new InputError(`${at}: "manPage" must be ${shape}`);
     const { errno, says } = claim;
     if (errno !== null && !(typeof errno === 'string' && isErrnoName(errno))) {
-      throw new InputError(`${at}: "manPage"."errno" must be an errno name such as "EEXIST", or null for success; got ${JSON.stringify(errno)}`);
+      throw new InputError(`${at}: "manPage"."errno" must be an errno name such as "EEXIST", or null for success; got ${quote(errno)}`);
     }
     if (typeof says !== 'string' || says.length === 0) throw new InputError(`${at}: "manPage"."says" must be the man page's text`);
     for (const key of Object.keys(claim)) {
@@ -93,7 +94,7 @@ function parseStep(raw: unknown, index: number): Call {
   if (!isObject(raw)) throw new InputError(`${at} must be an object like {"call": "create_module", "name": "x", "size": 4096}`);
   const callName = raw['call'];
   if (typeof callName !== 'string' || !isCallName(callName)) {
-    throw new InputError(`${at}: "call" must be one of ${CALL_NAMES.join(', ')}, got ${JSON.stringify(callName)}`);
+    throw new InputError(`${at}: "call" must be one of ${CALL_NAMES.join(', ')}, got ${quote(callName)}`);
   }
   const allowed = STEP_KEYS[callName] ?? [];
   for (const key of Object.keys(raw)) {
@@ -119,7 +120,7 @@ function parseStep(raw: unknown, index: number): Call {
     const size = raw['size'];
     if (typeof size === 'object' && size !== null && !Array.isArray(size) && 'module' in size) {
       const module = (size).module;
-      if (!isModuleName(module)) throw new InputError(`${at}: "size"."module" must be one of ${Object.keys(MODULE_FILES).join(', ')}, got ${JSON.stringify(module)}`);
+      if (!isModuleName(module)) throw new InputError(`${at}: "size"."module" must be one of ${Object.keys(MODULE_FILES).join(', ')}, got ${quote(module)}`);
       return { call: 'create_module', name, size: 0, uid, sizeOf: module };
     }
     return { call: 'create_module', name, size: parseSize(size, `${at}: "size"`), uid };
