@@ -21,7 +21,7 @@ import { TourView } from './tour-view.ts';
 import { ConsoleView } from './console-view.ts';
 import { download, historyLine, historyMarkdown, loadHistory, saveHistory, type HistoryEntry } from './history.ts';
 import { renderResult } from './result-card.ts';
-import { fromQuery, toQuery, type FormState } from './share.ts';
+import { fitsInLink, fromQuery, toQuery, type FormState } from './share.ts';
 import './style.css';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -255,7 +255,7 @@ $('call-form').addEventListener('submit', (ev) => {
 $('share').addEventListener('click', () => {
   const url = new URL(toQuery(state(), true), location.href).href;
   void navigator.clipboard?.writeText(url).catch(() => undefined);
-  form.error.textContent = `link: ${url}`;
+  form.error.textContent = fitsInLink(state()) ? `link: ${url}` : `link (without the name, which is too long for a URL): ${url}`;
 });
 $('export-json').addEventListener('click', () => download('modlab-history.json', JSON.stringify(history, null, 2), 'application/json'));
 $('export-md').addEventListener('click', () => download('modlab-history.md', historyMarkdown(history), 'text/markdown'));

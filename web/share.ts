@@ -11,9 +11,21 @@ export interface FormState {
   uid: string | null;
 }
 
+/** Longer names do not go into a URL (servers refuse long request lines); one character repeated does, as repeat/times. */
+export const MAX_URL_NAME = 2000;
+
+/** Whether toQuery can carry this state whole. */
+export function fitsInLink(s: FormState): boolean {
+  return s.kind !== 'string' || s.name.length <= MAX_URL_NAME || /^(.)\1*$/su.test(s.name);
+}
+
 export function toQuery(s: FormState, run: boolean): string {
   const q = new URLSearchParams({ kernel: s.kernel, call: s.call });
-  if (s.kind === 'string') q.set('name', s.name);
+  const ch = [...s.name][0] ?? '';
+  if (s.kind === 'string' && s.name.length > 64 && s.name === ch.repeat([...s.name].length)) {
+    q.set('repeat', ch);
+    q.set('times', String([...s.name].length));
+  } else if (s.kind === 'string' && s.name.length <= MAX_URL_NAME) q.set('name', s.name);
   else if (s.kind === 'null') q.set('null', '1');
   else q.set('ptr', s.ptr);
   if (s.call === 'create_module') q.set('size', s.size);
@@ -34,6 +46,10 @@ export function fromQuery(search: string): Partial<FormState> & { run: boolean }
   else if (q.has('ptr')) {
     out.kind = 'pointer';
     out.ptr = q.get('ptr') ?? '';
+  } else if (q.has('repeat')) {
+    out.kind = 'string';
+    const times = Math.min(Number(q.get('times') ?? '1') || 1, 65536);
+    out.name = ([...(q.get('repeat') ?? 'n')][0] ?? 'n').repeat(times);
   } else if (q.has('name')) {
     out.kind = 'string';
     out.name = q.get('name') ?? '';
