@@ -224,3 +224,18 @@ test('a reload in the middle of a call, and a browser that refuses to store hist
   await expect(page.locator('#terminal')).toContainText('history could not be saved in this browser');
   await expect(page.locator('#history li')).toHaveCount(2);
 });
+
+test('IndexedDB refusing to store the machine (quota): reported, and the lab runs on the booted machine', async ({ page, context }) => {
+  await context.addInitScript(() => {
+    IDBObjectStore.prototype.put = function () {
+      throw new DOMException('quota exceeded', 'QuotaExceededError');
+    };
+  });
+  await page.goto('./?kernel=2.4.27&call=create_module&name=quota&size=4096&run=1');
+  await ready(page);
+  await expect(page.locator('#terminal')).toContainText(/could not save the machine to IndexedDB "modlab": .*quota exceeded/);
+  await expect(page.locator('#result')).toHaveAttribute('data-outcome', 'success', { timeout: 60_000 });
+  // The snapshot still lives in the page's memory: Reset is a restore.
+  await page.locator('#reset').click();
+  await expect(page.locator('#terminal')).toContainText(/machine 2 is ready \(reset in \d+ ms\)/);
+});
