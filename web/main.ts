@@ -286,25 +286,18 @@ new CompareView({
   },
   tour,
 });
-new TourView(tour, {
+// The Tour and Load-a-module tabs share the page's machine with the Call tab, one user at a time.
+const pageMachine = {
   machine: () => machine,
   isBusy: () => busy,
-  busy: (b) => {
+  busy: (b: boolean) => {
     busy = b;
     refreshForm();
   },
   onResult: addToHistory,
-});
-
-new ModuleView({
-  machine: () => machine,
-  isBusy: () => busy,
-  busy: (b) => {
-    busy = b;
-    refreshForm();
-  },
-  onResult: addToHistory,
-});
+};
+new TourView(tour, pageMachine);
+new ModuleView(pageMachine);
 
 renderHistory();
 refreshForm();

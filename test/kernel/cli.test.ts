@@ -3,29 +3,14 @@
  * scenario on all four kernels, the readable table, and `modlab kernels`.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { StepReport } from '../../harness/report.ts';
 import { LONG } from './man-page.ts';
+import { modlab } from './run-cli.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/modlab.mjs', import.meta.url));
 const SCENARIO = fileURLToPath(new URL('../../scenarios/man-page-errors.json', import.meta.url));
 
-function modlab(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 200_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 function answers(stdout: string): string[] {
   return stdout.trim().split('\n').map((line) => {
