@@ -538,6 +538,23 @@ static void make_raw(int fd)
 	sys3(SYS_ioctl, fd, TCSETS, (u32)&t);
 }
 
+/*
+ * The console stays a cooked tty for people, but it must never hold up the
+ * protocol: without XON/XOFF (a ^S would stop its output and block the
+ * agent's next write), and non-blocking (some control characters leave
+ * 2.4's line discipline reporting input that a read then waits for).
+ * Console output the tty cannot take at once is dropped, not waited for.
+ */
+static void make_console(int fd)
+{
+	struct ktermios t;
+	if (sys3(SYS_ioctl, fd, TCGETS, (u32)&t) >= 0) {
+		t.c_iflag &= ~(0002000u | 0004000u | 0010000u); /* IXON, IXANY, IXOFF */
+		sys3(SYS_ioctl, fd, TCSETS, (u32)&t);
+	}
+	sys3(SYS_fcntl, fd, F_SETFL, O_NONBLOCK);
+}
+
 /* ---- the console shell ---- */
 
 static void say(const char *s)
@@ -787,6 +804,8 @@ void agent_main(void)
 	}
 	make_raw(proto_fd);
 	make_low_latency(proto_fd);
+	if (con_fd >= 0)
+		make_console(con_fd);
 	sys3(SYS_fcntl, proto_fd, F_SETFL, 0);
 
 	struct utsname u;

@@ -76,6 +76,21 @@ test('noise on the protocol port, both ways, and on the console: every call stil
   }
 });
 
+test('^S typed on the console does not stop the agent (its console has no XON/XOFF)', LONG, async () => {
+  const m = await boot({ kernel: '2.4.20', callTimeoutMs: 5000 });
+  try {
+    const emu = internals(m);
+    // XOFF, then enough shell output to fill the tty's output buffer had it stopped.
+    emu.v86.serial_send_bytes(0, Uint8Array.of(0x13));
+    for (let i = 0; i < 200; i++) emu.v86.serial_send_bytes(0, new TextEncoder().encode('help\n'));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(ok(await m.createModule('after_xoff', 4096)), 'ok');
+    assert.equal(m.generation, 1);
+  } finally {
+    await m.close();
+  }
+});
+
 test('the emulator destroyed in the middle of a call: a clear error, and the machine comes back on reset', LONG, async () => {
   const m = await boot({ kernel: '2.4.18' });
   try {
