@@ -12,7 +12,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 test('npm audit --omit=dev: no high or critical advisory in the shipped dependencies', (t) => {
   const r = spawnSync('npm', ['audit', '--omit=dev', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 90_000 });
-  let report: { metadata?: { vulnerabilities?: Record<string, number> }; error?: { summary?: string } };
+  let report: { metadata?: { vulnerabilities?: Record<string, number> }; error?: { summary?: string }; message?: string };
   try {
     report = JSON.parse(r.stdout || '{}') as typeof report;
   } catch {
@@ -20,7 +20,8 @@ test('npm audit --omit=dev: no high or critical advisory in the shipped dependen
     return;
   }
   if (!report.metadata?.vulnerabilities) {
-    t.skip(`npm audit could not reach the registry: ${report.error?.summary ?? (r.stderr || '').split('\n')[0]}`);
+    const why = report.message ?? report.error?.summary ?? (r.stderr || '').split('\n').find((l) => l.trim()) ?? 'no reason given';
+    t.skip(`npm audit got no answer from the registry (${why})`);
     return;
   }
   const v = report.metadata.vulnerabilities;
