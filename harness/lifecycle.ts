@@ -45,59 +45,99 @@ export type LifecycleStep = StepReport & {
 };
 
 /**
+ * The steps of loading one module, taken one at a time (the web walkthrough)
+ * or in a row (loadModule): each returns its step with /proc/modules after it.
+ */
+export class ModuleLoader {
+  address: number | null = null;
+  image: Uint8Array | null = null;
+  link: LinkReport | null = null;
+
+  constructor(
+    private readonly m: Machine,
+    readonly module: ModuleName,
+  ) {}
+
+  private get name() {
+    return { kind: 'string', text: this.module } as const;
+  }
+
+  private async withModules(r: StepReport & { link?: LinkReport }): Promise<LifecycleStep> {
+    return { ...r, console: r.console ?? '', procModules: await this.m.readProcModules() };
+  }
+
+  /** create_module for the size the agent's layout of the object needs. */
+  async create(step: number): Promise<LifecycleStep> {
+    const layout = await this.m.link(MODULE_FILES[this.module], this.module, 0);
+    const r = await this.withModules(stepReport(step, await this.m.createModule(this.module, layout.size || 1)));
+    this.address = r.ok && r.ret !== null ? Number(r.ret) : null;
+    return r;
+  }
+
+  /** The agent links the object for the address create_module gave. */
+  async linkImage(step: number): Promise<LifecycleStep> {
+    const t0 = performance.now();
+    const linked = await this.m.link(MODULE_FILES[this.module], this.module, this.address ?? 0);
+    this.link = parseLinkReport(linked);
+    this.image = linked.errno === 0 ? linked.image : null;
+    return this.withModules({
+      step,
+      call: 'link',
+      kernel: this.m.kernel.id,
+      name: this.module,
+      size: linked.size,
+      uid: 0,
+      ok: linked.errno === 0,
+      ret: linked.errno === 0 && this.address !== null ? `0x${this.address.toString(16).padStart(8, '0')}` : '-1',
+      errno: linked.errno || null,
+      errnoName: linked.errno ? errnoName(linked.errno) : null,
+      crash: null,
+      elapsedMs: Math.round((performance.now() - t0) * 100) / 100,
+      machine: this.m.generation,
+      link: this.link,
+    });
+  }
+
+  /** init_module with the linked image: the kernel copies it in and runs its init. */
+  async init(step: number): Promise<LifecycleStep> {
+    const image = this.image ? ({ kind: 'bytes', bytes: this.image } as const) : ({ kind: 'null' } as const);
+    return this.withModules(stepReport(step, await this.m.call({ call: 'init_module', name: this.name, image, uid: 0 })));
+  }
+
+  async query(step: number): Promise<LifecycleStep> {
+    return this.withModules(stepReport(step, await this.m.call({ call: 'query_module', name: this.name, which: 'QM_INFO', bufsize: 16, uid: 0 })));
+  }
+
+  async remove(step: number): Promise<LifecycleStep> {
+    return this.withModules(stepReport(step, await this.m.call({ call: 'delete_module', name: this.name, uid: 0 })));
+  }
+}
+
+/**
  * Loads `module`: layout, create_module, link, init_module. Returns the steps
  * and, when every one succeeded, the module's kernel address.
  */
 export async function loadModule(m: Machine, module: ModuleName, first = 0, onStep?: (s: LifecycleStep) => void): Promise<{ steps: LifecycleStep[]; address: number | null }> {
+  const loader = new ModuleLoader(m, module);
   const steps: LifecycleStep[] = [];
-  const push = async (s: StepReport & { console?: string; link?: LinkReport }): Promise<LifecycleStep> => {
-    const step: LifecycleStep = { ...s, console: s.console ?? '', procModules: await m.readProcModules() };
+  for (const take of [() => loader.create(first), () => loader.linkImage(first + 1), () => loader.init(first + 2)]) {
+    const step = await take();
     steps.push(step);
     onStep?.(step);
-    return step;
-  };
-  const file = MODULE_FILES[module];
-  const layout = await m.link(file, module, 0);
-  const created = await push(stepReport(first, await m.createModule(module, layout.size || 1)));
-  if (!created.ok || created.ret === null) return { steps, address: null };
-  const address = Number(created.ret);
-
-  const t0 = performance.now();
-  const linked = await m.link(file, module, address);
-  const report = parseLinkReport(linked);
-  await push({
-    step: first + 1,
-    call: 'link',
-    kernel: m.kernel.id,
-    name: module,
-    size: linked.size,
-    uid: 0,
-    ok: linked.errno === 0,
-    ret: linked.errno === 0 ? created.ret : '-1',
-    errno: linked.errno || null,
-    errnoName: linked.errno ? errnoName(linked.errno) : null,
-    crash: null,
-    elapsedMs: Math.round((performance.now() - t0) * 100) / 100,
-    machine: m.generation,
-    link: report,
-  });
-  if (linked.errno !== 0) return { steps, address: null };
-
-  const init = await push(stepReport(first + 2, await m.call({ call: 'init_module', name: { kind: 'string', text: module }, image: { kind: 'bytes', bytes: linked.image }, uid: 0 })));
-  return { steps, address: init.ok ? address : null };
+    if (!step.ok) return { steps, address: null };
+  }
+  return { steps, address: loader.address };
 }
 
 /** The whole cycle on one module: load it, ask the kernel about it, delete it. */
 export async function runLifecycle(m: Machine, module: ModuleName = 'hello', onStep?: (s: LifecycleStep) => void): Promise<LifecycleStep[]> {
-  const { steps, address } = await loadModule(m, module, 0, onStep);
-  if (address === null) return steps;
-  const after = async (r: StepReport): Promise<void> => {
-    const step: LifecycleStep = { ...r, console: r.console ?? '', procModules: await m.readProcModules() };
+  const loader = new ModuleLoader(m, module);
+  const steps: LifecycleStep[] = [];
+  for (const take of [() => loader.create(0), () => loader.linkImage(1), () => loader.init(2), () => loader.query(3), () => loader.remove(4)]) {
+    const step = await take();
     steps.push(step);
     onStep?.(step);
-  };
-  const name = { kind: 'string', text: module } as const;
-  await after(stepReport(3, await m.call({ call: 'query_module', name, which: 'QM_INFO', bufsize: 16, uid: 0 })));
-  await after(stepReport(4, await m.call({ call: 'delete_module', name, uid: 0 })));
+    if (!step.ok) break;
+  }
   return steps;
 }

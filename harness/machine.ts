@@ -231,12 +231,9 @@ export class Machine {
   private async callNow(requested: Call): Promise<CallRecord> {
     const emu = this.live;
     const generation = this.generation;
-    const resolved = await this.resolveModuleArgs(requested);
-    const call = resolved.call;
-    if (resolved.failed) return { call, kernel: this.kernel.id, machine: generation, result: resolved.failed, recovered: false, elapsedMs: 0, console: '' };
-    const { syscall, uid, args } = toSyscall(call);
     const consoleStart = emu.consoleLength;
     const t0 = performance.now();
+    let call = requested;
     let result: CallResult;
     // After an oops the call may still come back (its process killed): give it a moment,
     // on a timer that goes away with the call so that it never holds the process open.
@@ -250,6 +247,13 @@ export class Machine {
       });
     });
     try {
+      // Inside the try: a guest that stops answering while linking is a hang like any other.
+      const resolved = await this.resolveModuleArgs(requested);
+      call = resolved.call;
+      if (resolved.failed) {
+        return { call, kernel: this.kernel.id, machine: generation, result: resolved.failed, recovered: false, elapsedMs: 0, console: '' };
+      }
+      const { syscall, uid, args } = toSyscall(call);
       const reply = await Promise.race([emu.link.request(FrameType.Call, encodeCall(syscall, uid, args), this.callTimeoutMs, call.call), crashed]).finally(() => {
         stopWaiting();
         clearTimeout(grace);
@@ -282,6 +286,9 @@ export class Machine {
       } else {
         throw e;
       }
+    } finally {
+      stopWaiting();
+      clearTimeout(grace);
     }
     const elapsedMs = performance.now() - t0;
     this.options.onEvent?.({ type: 'crashed', kernel: this.kernel.id, generation, crash: result.kind === 'crash' ? result.crash : '' });

@@ -3,10 +3,9 @@
  * system call at a time, with the module's memory drawn as the kernel and the
  * agent's linker laid it out.
  */
-import { MODULE_FILES } from '../harness/calls.ts';
-import { parseLinkReport, type LinkReport } from '../harness/lifecycle.ts';
+import { ModuleLoader, type LifecycleStep, type LinkReport } from '../harness/lifecycle.ts';
 import type { Machine } from '../harness/machine.ts';
-import { stepReport, type StepReport } from '../harness/report.ts';
+import type { StepReport } from '../harness/report.ts';
 import { dataText } from '../harness/text-report.ts';
 import { renderResult } from './result-card.ts';
 
@@ -38,8 +37,7 @@ const STEPS = [
 
 export class ModuleView {
   private next = 0;
-  private address = 0;
-  private image: Uint8Array | null = null;
+  private loader: ModuleLoader | null = null;
 
   constructor(private readonly deps: ModuleDeps) {
     $('module-steps').replaceChildren(...STEPS.map((s) => el('li', s)));
@@ -62,7 +60,7 @@ export class ModuleView {
     try {
       await m.reset();
       this.next = 0;
-      this.image = null;
+      this.loader = null;
       $('module-map-wrap').hidden = true;
       $('module-result').hidden = true;
       $('module-status').textContent = `A clean machine (${m.kernel.id}), as it was when the agent came up.`;
@@ -83,10 +81,11 @@ export class ModuleView {
     this.deps.busy(true);
     const step = this.next;
     try {
-      const ok = await this.step(m, step);
-      this.next = ok ? step + 1 : step;
-      this.mark(ok ? -1 : step);
-      $('module-proc').textContent = (await m.readProcModules()) || '(empty)';
+      if (step === 0 || !this.loader) this.loader = new ModuleLoader(m, MODULE);
+      const r = await this.take(this.loader, step);
+      this.next = r.ok ? step + 1 : step;
+      this.mark(r.ok ? -1 : step);
+      $('module-proc').textContent = r.procModules || '(empty)';
     } catch (e) {
       $('module-status').textContent = (e as Error).message;
     } finally {
@@ -94,47 +93,28 @@ export class ModuleView {
     }
   }
 
-  private show(r: StepReport): boolean {
+  private async take(loader: ModuleLoader, step: number): Promise<LifecycleStep> {
+    const steps = [() => loader.create(step), () => loader.linkImage(step), () => loader.init(step), () => loader.query(step), () => loader.remove(step)];
+    const takeStep = steps[step];
+    if (!takeStep) throw new Error('the walkthrough is over: start over for a clean machine');
+    const r = await takeStep();
+    if (r.call === 'link') {
+      $('module-result').hidden = true;
+      if (!r.ok || !loader.link) {
+        $('module-status').textContent = `Linking failed: ${loader.link?.error ?? r.errnoName ?? ''}`;
+        return r;
+      }
+      this.draw(loader.link);
+      $('module-status').textContent = `Linked ${loader.link.size} bytes for ${hex(loader.address ?? 0)}: ${loader.link.symbols.length} symbol(s) resolved, ${loader.link.relocations.length} relocations.`;
+      return r;
+    }
     renderResult($('module-result'), r, null);
     this.deps.onResult(r);
     if (r.console) $('module-status').textContent = `The kernel printed: ${r.console.replace(/\r/g, '').trim()}`;
     else if (r.data) $('module-status').textContent = dataText(r.data);
-    return r.ok;
-  }
-
-  private async step(m: Machine, step: number): Promise<boolean> {
-    const name = { kind: 'string', text: MODULE } as const;
-    switch (step) {
-      case 0: {
-        const layout = await m.link(MODULE_FILES[MODULE], MODULE, 0);
-        const r = stepReport(0, await m.createModule(MODULE, layout.size));
-        if (r.ok) this.address = Number(r.ret);
-        $('module-status').textContent = r.ok ? `The kernel reserved ${layout.size} bytes at ${r.ret} (uninitialized).` : '';
-        return this.show(r);
-      }
-      case 1: {
-        const linked = await m.link(MODULE_FILES[MODULE], MODULE, this.address);
-        const report = parseLinkReport(linked);
-        if (linked.errno !== 0) {
-          $('module-status').textContent = `Linking failed: ${report.error ?? `errno ${linked.errno}`}`;
-          return false;
-        }
-        this.image = linked.image;
-        this.draw(report);
-        $('module-status').textContent = `Linked ${linked.size} bytes for ${hex(this.address)}: ${report.symbols.length} symbol(s) from the kernel, ${report.relocations.length} relocations.`;
-        $('module-result').hidden = true;
-        return true;
-      }
-      case 2:
-        if (!this.image) return false;
-        return this.show(stepReport(2, await m.call({ call: 'init_module', name, image: { kind: 'bytes', bytes: this.image }, uid: 0 })));
-      case 3:
-        return this.show(stepReport(3, await m.call({ call: 'query_module', name, which: 'QM_INFO', bufsize: 16, uid: 0 })));
-      case 4:
-        return this.show(stepReport(4, await m.call({ call: 'delete_module', name, uid: 0 })));
-      default:
-        return false;
-    }
+    else if (r.call === 'create_module' && r.ok) $('module-status').textContent = `The kernel reserved ${r.size ?? '?'} bytes at ${r.ret} (uninitialized).`;
+    else $('module-status').textContent = '';
+    return r;
   }
 
   /** The module's memory: each part as wide as its share of the image, with its offset and address. */
@@ -146,14 +126,15 @@ export class ModuleView {
       ...r.layout.map((p) => {
         const d = el('div', `${p.part} +${p.offset.toString(16)}`, cls(p.part));
         d.style.flex = `${Math.max(p.size, 1)} 1 0`;
-        d.title = `${p.part}: ${p.size} bytes at ${hex(this.address + p.offset)} (offset 0x${p.offset.toString(16)})`;
+        d.title = `${p.part}: ${p.size} bytes at ${hex((this.loader?.address ?? 0) + p.offset)} (offset 0x${p.offset.toString(16)})`;
         d.dataset['part'] = p.part;
         return d;
       }),
     );
     map.setAttribute('aria-label', r.layout.map((p) => `${p.part} ${p.size} bytes at offset ${p.offset}`).join('; '));
     $('module-parts').textContent = r.layout.map((p) => `${p.part} at +0x${p.offset.toString(16)} (${p.size} B)`).join(' · ');
-    $('module-map-caption').textContent = `hello at ${hex(this.address)}, ${r.size} bytes: init_module() at ${hex(r.header['init'] ?? 0)}, cleanup_module() at ${hex(r.header['cleanup'] ?? 0)}`;
+    const address = this.loader?.address ?? 0;
+    $('module-map-caption').textContent = `hello at ${hex(address)}, ${r.size} bytes: init_module() at ${hex(r.header['init'] ?? 0)}, cleanup_module() at ${hex(r.header['cleanup'] ?? 0)}`;
     const head = el('tr');
     head.append(el('th', 'symbol'), el('th', 'kernel export'), el('th', 'address'));
     const rows = r.symbols.map((s) => {
