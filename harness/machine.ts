@@ -94,11 +94,16 @@ export class Machine {
     let restoredHere = false;
     let usable = snapshot;
     if (snapshot && this.emu) {
-      restoredHere = await this.emu.restore(snapshot).then(
-        () => true,
-        () => this.forget(snapshot),
-      );
-      if (!restoredHere) usable = null;
+      try {
+        await this.emu.restore(snapshot);
+        restoredHere = true;
+      } catch (e) {
+        // A shut-down emulator says nothing about the snapshot; a restore that failed does.
+        if (!(e instanceof LinkError && e.reason === 'closed')) {
+          await this.forget(snapshot);
+          usable = null;
+        }
+      }
     }
     if (!restoredHere) {
       await this.emu?.destroy();
