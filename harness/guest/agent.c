@@ -540,10 +540,10 @@ static void make_raw(int fd)
 
 /*
  * The console stays a cooked tty for people, but it must never hold up the
- * protocol: without XON/XOFF (a ^S would stop its output and block the
- * agent's next write), and non-blocking (some control characters leave
- * 2.4's line discipline reporting input that a read then waits for).
- * Console output the tty cannot take at once is dropped, not waited for.
+ * protocol. Without XON/XOFF: a ^S would stop its output and block the
+ * agent's next write. Its reads are non-blocking (serve_console): some
+ * control characters leave 2.4's line discipline reporting input that a
+ * read then waits for.
  */
 static void make_console(int fd)
 {
@@ -552,7 +552,6 @@ static void make_console(int fd)
 		t.c_iflag &= ~(0002000u | 0004000u | 0010000u); /* IXON, IXANY, IXOFF */
 		sys3(SYS_ioctl, fd, TCSETS, (u32)&t);
 	}
-	sys3(SYS_fcntl, fd, F_SETFL, O_NONBLOCK);
 }
 
 /* ---- the console shell ---- */
@@ -658,9 +657,50 @@ static void shell_help(void)
 	say("commands:\n"
 	    "  create_module NAME SIZE [UID]   NAME: text, NULL, or @0xADDR for a raw pointer\n"
 	    "  delete_module NAME [UID]\n"
+	    "  insmod MODULE                   hello, hello_user or hello_fail: create, link, init\n"
+	    "  rmmod MODULE                    delete_module\n"
+	    "  lsmod                           cat /proc/modules\n"
 	    "  cat FILE                        e.g. cat /proc/modules\n"
 	    "  uname\n"
 	    "  help\n");
+}
+
+/* What insmod did: lay the object out, create_module, link for that address, init_module. */
+static void shell_insmod(const char *module)
+{
+	char path[96] = "/modules/";
+	u32 at = 9, i = 0;
+	while (module[i] && at + 3 < sizeof(path))
+		path[at++] = module[i++];
+	memcpy(path + at, ".o", 3);
+	s32 objlen = read_file(path);
+	if (objlen < 0) {
+		say("insmod: no such module in /modules (try hello)\n");
+		return;
+	}
+	struct link_out lo = { image, sizeof(image), report, sizeof(report), 0, 0 };
+	u32 word, argv[ML_MAX_ARGS] = { 0 };
+	if (qm(0, 4, ksyms, sizeof(ksyms), &ksym_count) < 0 || link_module(filebuf + 4, (u32)objlen, module, 0, resolve_symbol, &lo) != 0) {
+		say("insmod: cannot lay the module out\n");
+		return;
+	}
+	argv[0] = (u32)module;
+	argv[1] = lo.size;
+	u32 outcome = run_call(127, ML_NO_UID, argv, &word);
+	say_result("create_module", outcome, word);
+	if (outcome != ML_OUTCOME_RETURNED || word >= 0xfffff001u)
+		return;
+	if (link_module(filebuf + 4, (u32)objlen, module, word, resolve_symbol, &lo) != 0) {
+		say("insmod: link failed: ");
+		say(report);
+		return;
+	}
+	say("linked for that address (");
+	say_dec(lo.size);
+	say(" bytes)\n");
+	argv[1] = (u32)image;
+	outcome = run_call(128, ML_NO_UID, argv, &word);
+	say_result("init_module", outcome, word);
 }
 
 static void shell_line(char *line)
@@ -692,6 +732,16 @@ static void shell_line(char *line)
 		say(" ");
 		say(u.version);
 		say("\n");
+	} else if (seq(w[0], "insmod") && n == 2) {
+		shell_insmod(w[1]);
+	} else if (seq(w[0], "rmmod") && n == 2) {
+		argv[0] = (u32)w[1];
+		outcome = run_call(129, ML_NO_UID, argv, &word);
+		say_result("delete_module", outcome, word);
+	} else if (seq(w[0], "lsmod") && n == 1) {
+		s32 r = read_file("/proc/modules");
+		if (r >= 0)
+			write_all(con_fd, filebuf + 4, (u32)r);
 	} else if (seq(w[0], "cat") && n == 2) {
 		s32 r = read_file(w[1]);
 		if (r < 0) {
@@ -727,7 +777,10 @@ static u32 line_len;
 static void serve_console(void)
 {
 	char buf[256];
+	/* Non-blocking for this read only: writes to the console may wait, reads never. */
+	sys3(SYS_fcntl, con_fd, F_SETFL, O_NONBLOCK);
 	s32 r = sys3(SYS_read, con_fd, (u32)buf, sizeof(buf));
+	sys3(SYS_fcntl, con_fd, F_SETFL, 0);
 	if (r <= 0)
 		return;
 	for (s32 i = 0; i < r; i++) {

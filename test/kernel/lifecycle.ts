@@ -32,10 +32,20 @@ function procModuleNames(text: string): string[] {
 
 export function lifecycleSuite(kernel: KernelId): void {
   let m: Machine;
+  let consoleText = '';
   const call = (c: Call): Promise<CallRecord> => m.call(c);
   before(async () => {
-    m = await boot({ kernel });
+    m = await boot({ kernel, onConsole: (b) => (consoleText += String.fromCharCode(b)) });
   }, LONG);
+
+  /** Types a line on the console shell and returns what it printed up to the next prompt. */
+  async function shell(line: string): Promise<string> {
+    const start = consoleText.length;
+    m.sendConsole(`${line}\n`);
+    const deadline = Date.now() + 20_000;
+    while (!consoleText.slice(start).includes('modlab# ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return consoleText.slice(start).replace(/\r/g, '');
+  }
   after(() => m?.close());
 
   test(`${kernel}: hello is created, linked, initialised, queried and deleted, with its printk on the console`, LONG, async () => {
@@ -92,6 +102,18 @@ export function lifecycleSuite(kernel: KernelId): void {
     assert.equal(answer(goneHello), 'ok');
     assert.match(goneHello.console, /cleanup_module ran after 1 greetings/);
     assert.deepEqual(procModuleNames(await m.readProcModules()), []);
+  });
+
+  test(`${kernel}: the console shell's insmod, lsmod and rmmod do the same for a person typing`, LONG, async () => {
+    await m.reset();
+    assert.match(await shell('insmod hello'), /create_module = 0xc8[0-9a-f]{6}\nlinked for that address \(448 bytes\)\nmodlab hello: init_module ran at c8[0-9a-f]{6}\ninit_module = 0x00000000/);
+    assert.match(await shell('insmod hello_user'), /hello, hello_user \(greeting 1\)[\s\S]*init_module = 0x00000000/);
+    assert.match(await shell('lsmod'), /^hello\s+448\s+1 \[hello_user\]$/m);
+    assert.match(await shell('rmmod hello'), /delete_module = -1 EBUSY \(16\)/);
+    assert.match(await shell('rmmod hello_user'), /hello released\ndelete_module = 0x00000000/);
+    assert.match(await shell('rmmod hello'), /cleanup_module ran after 1 greetings\ndelete_module = 0x00000000/);
+    assert.match(await shell('insmod nope'), /insmod: no such module in \/modules/);
+    assert.equal(await m.readProcModules(), '', 'the protocol sees the same kernel');
   });
 
   test(`${kernel}: the errors of init_module, query_module and delete_module, for real`, LONG, async () => {
