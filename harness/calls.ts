@@ -38,8 +38,8 @@ export type ImageArg = { kind: 'bytes'; bytes: Uint8Array } | { kind: 'null' } |
 /** query_module's `which` (linux/module.h, 2.4). */
 export const QUERY_WHICH = { QM_MODULES: 1, QM_DEPS: 2, QM_REFS: 3, QM_SYMS: 4, QM_INFO: 5 } as const;
 export type QueryWhich = keyof typeof QUERY_WHICH;
-/** The buffer query_module gets when none is named: the kernel's symbol table fits. */
-export const DEFAULT_QUERY_BUFSIZE = 256 * 1024;
+/** The buffer query_module gets when none is named: the kernel's symbol table fits (29–53 KB on these kernels). */
+export const DEFAULT_QUERY_BUFSIZE = 64 * 1024;
 /** get_kernel_syms entries are struct kernel_sym { unsigned long value; char name[60]; }. */
 export const KERNEL_SYM_SIZE = 64;
 

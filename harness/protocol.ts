@@ -33,8 +33,9 @@
  *           MAX_OUT) are passed by address for the kernel to fill.
  *   RESULT  agent→host: u32 outcome (CallOutcome), u32 raw eax of the call
  *           (Returned) / the signal number (Killed) / the errno (SetupFailed),
- *           then for each ArgKind.Out argument in order: u32 length, the bytes
- *           as the call left them.
+ *           then for each ArgKind.Out argument in order: u32 its size S, u32 N,
+ *           and its first N bytes as the call left them (the S - N after them
+ *           are zeros, left out: most of a large buffer is usually untouched).
  *   LINK    host→agent: u32 kernel address (0: only lay out), a path to an
  *           i386 ELF object in the guest, NUL, the module name, NUL. The
  *           agent links it as a 2.4 module image for that address
@@ -293,11 +294,14 @@ export function decodeResult(payload: Uint8Array): DecodedResult | null {
   const word = view.getUint32(4, true);
   const out: Uint8Array[] = [];
   for (let at = 8; at < payload.length; ) {
-    if (at + 4 > payload.length) return null;
-    const n = view.getUint32(at, true);
-    if (at + 4 + n > payload.length) return null;
-    out.push(payload.slice(at + 4, at + 4 + n));
-    at += 4 + n;
+    if (at + 8 > payload.length) return null;
+    const size = view.getUint32(at, true);
+    const n = view.getUint32(at + 4, true);
+    if (n > size || size > MAX_OUT || at + 8 + n > payload.length) return null;
+    const buf = new Uint8Array(size);
+    buf.set(payload.subarray(at + 8, at + 8 + n));
+    out.push(buf);
+    at += 8 + n;
   }
   switch (outcome) {
     case CallOutcome.Returned:

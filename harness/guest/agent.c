@@ -271,9 +271,17 @@ static void serve_call(u32 id, const u8 *p, u32 n)
 	put32(out + 4, word);
 	u32 len = 8;
 	for (u32 i = 0; i < nout; i++) {
+		/* The zeros the kernel left at the end stay here; the host puts them back. */
+		u32 used = out_len[i];
+		const u8 *b = outbuf + out_at[i];
+		while (used >= 4 && (used & 3) == 0 && get32(b + used - 4) == 0)
+			used -= 4;
+		while (used > 0 && b[used - 1] == 0)
+			used--;
 		put32(out + len, out_len[i]);
-		memcpy(out + len + 4, outbuf + out_at[i], out_len[i]);
-		len += 4 + out_len[i];
+		put32(out + len + 4, used);
+		memcpy(out + len + 8, outbuf + out_at[i], used);
+		len += 8 + used;
 	}
 	send_frame(ML_FRAME_RESULT, id, out, len);
 }

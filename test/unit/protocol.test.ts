@@ -54,9 +54,11 @@ test('result payloads decode into outcomes; malformed ones into null', () => {
   const mk = (a: number, b: number) => new PayloadWriter().u32(a).u32(b).finish();
   assert.deepEqual(decodeResult(mk(0, 0xc8800000)), { outcome: 'returned', eax: 0xc8800000, out: [] });
   // Output buffers follow as length-prefixed bytes, in argument order.
-  const withOut = new PayloadWriter().u32(0).u32(0).u32(2).bytes(Uint8Array.of(7, 8)).u32(4).bytes(Uint8Array.of(1, 0, 0, 0)).finish();
+  // Each output buffer: its size, how many leading bytes follow, those bytes; the rest are zeros.
+  const withOut = new PayloadWriter().u32(0).u32(0).u32(2).u32(2).bytes(Uint8Array.of(7, 8)).u32(4).u32(1).bytes(Uint8Array.of(1)).finish();
   assert.deepEqual(decodeResult(withOut), { outcome: 'returned', eax: 0, out: [Uint8Array.of(7, 8), Uint8Array.of(1, 0, 0, 0)] });
-  assert.equal(decodeResult(new PayloadWriter().u32(0).u32(0).u32(9).bytes(Uint8Array.of(1)).finish()), null, 'an output longer than the payload');
+  assert.equal(decodeResult(new PayloadWriter().u32(0).u32(0).u32(9).u32(9).bytes(Uint8Array.of(1)).finish()), null, 'an output longer than the payload');
+  assert.equal(decodeResult(new PayloadWriter().u32(0).u32(0).u32(1).u32(2).bytes(Uint8Array.of(1, 2)).finish()), null, 'more bytes than the buffer holds');
   assert.deepEqual(decodeResult(mk(1, 11)), { outcome: 'killed', signal: 11 });
   assert.deepEqual(decodeResult(mk(2, 22)), { outcome: 'setup-failed', errno: 22 });
   assert.equal(decodeResult(mk(9, 0)), null);
