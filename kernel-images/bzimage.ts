@@ -3,7 +3,7 @@
  * the x86 Linux boot header (Documentation/x86/boot.rst). Environment-free.
  */
 
-import { ImageError } from './errors.ts';
+import { ImageError } from '../harness/errors.ts';
 import type { KernelImage } from './manifest.ts';
 
 export type KernelFormat = KernelImage['format'];

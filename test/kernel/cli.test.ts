@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { StepReport } from '../../harness/report.ts';
+import type { StepReport } from '../../harness/reports/step-report.ts';
 import { LONG } from './man-page.ts';
 import { modlab } from './run-cli.ts';
 

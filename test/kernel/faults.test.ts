@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { boot, type Machine } from '../../harness/node/index.ts';
-import type { CallRecord } from '../../harness/results.ts';
-import { SnapshotCache, type SnapshotStore } from '../../harness/snapshot.ts';
+import { boot, type Machine } from '../../node/boot.ts';
+import type { CallRecord } from '../../harness/calls/record.ts';
+import { SnapshotCache, type SnapshotStore } from '../../harness/machine/snapshot.ts';
 import { LONG } from './man-page.ts';
 
 /** The emulator under a machine, for injecting faults from outside the guest. */

@@ -8,12 +8,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KernelId } from '../../kernel-images/manifest.ts';
-import type { Call, NameArg } from '../../harness/calls.ts';
-import { loadModule, runLifecycle } from '../../harness/lifecycle.ts';
-import type { Machine } from '../../harness/machine.ts';
-import type { CallData } from '../../harness/module-data.ts';
-import { boot } from '../../harness/node/index.ts';
-import type { CallRecord } from '../../harness/results.ts';
+import type { Call, NameArg } from '../../harness/calls/model.ts';
+import { loadModule, runLifecycle } from '../../harness/machine/insmod.ts';
+import type { Machine } from '../../harness/machine/machine.ts';
+import type { CallData } from '../../harness/calls/buffers.ts';
+import { boot } from '../../node/boot.ts';
+import type { CallRecord } from '../../harness/calls/record.ts';
 import { LONG } from './man-page.ts';
 
 const name = (text: string): NameArg => ({ kind: 'string', text });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { boot } from '../../harness/node/index.ts';
+import { boot } from '../../node/boot.ts';
 import { lifecycleSuite } from './lifecycle.ts';
 import { LONG, manPageSuite } from './man-page.ts';
 

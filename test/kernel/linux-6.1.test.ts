@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Machine } from '../../harness/machine.ts';
-import { boot } from '../../harness/node/index.ts';
+import type { Machine } from '../../harness/machine/machine.ts';
+import { boot } from '../../node/boot.ts';
 import { errnoOf, LONG } from './man-page.ts';
 
 let m: Machine;

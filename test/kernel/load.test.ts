@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { Call, NameArg } from '../../harness/calls.ts';
-import { boot } from '../../harness/node/index.ts';
-import type { CallRecord } from '../../harness/results.ts';
+import type { Call, NameArg } from '../../harness/calls/model.ts';
+import { boot } from '../../node/boot.ts';
+import type { CallRecord } from '../../harness/calls/record.ts';
 import { LONG } from './man-page.ts';
 
 const name = (text: string): NameArg => ({ kind: 'string', text });

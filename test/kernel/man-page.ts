@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KernelId } from '../../kernel-images/manifest.ts';
-import type { Machine } from '../../harness/machine.ts';
-import { boot } from '../../harness/node/index.ts';
-import type { CallRecord, CallResult } from '../../harness/results.ts';
+import type { Machine } from '../../harness/machine/machine.ts';
+import { boot } from '../../node/boot.ts';
+import type { CallRecord, CallResult } from '../../harness/calls/record.ts';
 
 /** With 128 MiB of guest memory, high_memory is 0xc8000000 and vmalloc starts 8 MiB above it. */
 export const VMALLOC_START = 0xc8800000;

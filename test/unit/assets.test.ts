@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { ImageError } from '../../kernel-images/errors.ts';
-import { BIOS_SHA256, verifyGuestFiles } from '../../harness/assets.ts';
-import { biosPaths, initrdPath } from '../../harness/node/assets.ts';
-import { INITRD_24 } from '../../harness/guest/image-names.ts';
+import { ImageError } from '../../harness/errors.ts';
+import { BIOS_SHA256, verifyGuestFiles } from '../../harness/machine/assets.ts';
+import { biosPaths, initrdPath } from '../../node/assets.ts';
+import { INITRD_24 } from '../../harness/machine/guest-images.ts';
 import { sha256Hex } from '../../kernel-images/sha256.ts';
 
 test('the committed initrd and the installed BIOS pass; so does the initrd decompressed by a web server', async () => {

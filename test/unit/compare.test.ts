@@ -1,10 +1,10 @@
 /** The comparison matrix from made-up step reports: pure code, no kernel. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compareRows, verdict, type KernelRun } from '../../harness/compare.ts';
-import { formatMatrix, matrixJson } from '../../harness/compare-report.ts';
-import type { StepReport } from '../../harness/report.ts';
-import { parseScenario } from '../../harness/scenario.ts';
+import { compareRows, verdict, type KernelRun } from '../../harness/reports/compare.ts';
+import { formatMatrix, matrixJson } from '../../harness/reports/matrix.ts';
+import type { StepReport } from '../../harness/reports/step-report.ts';
+import { parseScenario } from '../../harness/calls/scenario.ts';
 
 function report(kernel: string, step: number, answer: string): StepReport {
   const base = { step, call: 'create_module', kernel, name: 'm', size: 4096, uid: 0, elapsedMs: 1, machine: 1 };

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { InputError, parseImage, parseName, parseSize, parseUid, parseWhich } from '../../harness/calls.ts';
+import { InputError, parseImage, parseName, parseSize, parseUid, parseWhich } from '../../harness/calls/model.ts';
 import { encodeFrame, FrameDecoder, type Frame } from '../../harness/protocol.ts';
-import { parseScenario } from '../../harness/scenario.ts';
+import { parseScenario } from '../../harness/calls/scenario.ts';
 
 const frameArb = fc.record({
   type: fc.integer({ min: 0, max: 255 }),

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { buildGuest, protocolHeader } from '../../harness/guest/build.ts';
-import { writeCpio } from '../../harness/guest/cpio.ts';
-import { GUEST_DIR, IMAGES_DIR, INITRAMFS_61, INITRD_24 } from '../../harness/guest/paths.ts';
+import { buildGuest, protocolHeader } from '../../guest/build.ts';
+import { writeCpio } from '../../guest/cpio.ts';
+import { GUEST_DIR, IMAGES_DIR, INITRAMFS_61, INITRD_24 } from '../../guest/paths.ts';
 
 test('protocol.h is generated from protocol.ts and up to date', () => {
   assert.equal(readFileSync(join(GUEST_DIR, 'protocol.h'), 'utf8'), protocolHeader());

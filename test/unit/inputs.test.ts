@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeCall, InputError, MAX_NAME_BYTES, parseName, parseNameWord, parseSize, parseUid, toSyscall, validateCall, type Call } from '../../harness/calls.ts';
-import { detectCrash } from '../../harness/crash.ts';
-import { errnoName, isErrorReturn } from '../../harness/errno.ts';
-import { resultFromEax } from '../../harness/results.ts';
-import { parseScenario } from '../../harness/scenario.ts';
+import { describeCall, InputError, MAX_NAME_BYTES, parseName, parseNameWord, parseSize, parseUid, toSyscall, validateCall, type Call } from '../../harness/calls/model.ts';
+import { detectCrash } from '../../harness/machine/crash.ts';
+import { errnoName, isErrorReturn } from '../../harness/calls/errno.ts';
+import { resultFromEax } from '../../harness/calls/record.ts';
+import { parseScenario } from '../../harness/calls/scenario.ts';
 
 test('sizes: decimal, hex, bounds and junk', () => {
   assert.equal(parseSize('4096'), 4096);

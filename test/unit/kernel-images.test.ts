@@ -15,14 +15,14 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { bootableKernel, bootProtocolVersion } from '../../kernel-images/bzimage.ts';
-import { ImageError } from '../../kernel-images/errors.ts';
+import { ImageError } from '../../harness/errors.ts';
 import { DEFAULT_KERNEL, findKernel, isKernelId, KERNEL_IDS, KERNELS, type KernelImage } from '../../kernel-images/manifest.ts';
 import {
   kernelAvailability,
   resolveBootableKernel,
   resolveKernelFile,
   type ResolveOptions,
-} from '../../kernel-images/resolve.ts';
+} from '../../node/image-resolver.ts';
 import { sha256Hex } from '../../kernel-images/sha256.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));

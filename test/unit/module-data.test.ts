@@ -1,9 +1,9 @@
 /** Decoding what query_module and get_kernel_syms write, and the agent's link report: pure code. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Call } from '../../harness/calls.ts';
-import { parseLinkReport } from '../../harness/lifecycle.ts';
-import { callData, flagNames } from '../../harness/module-data.ts';
+import type { Call } from '../../harness/calls/model.ts';
+import { parseLinkReport } from '../../harness/machine/insmod.ts';
+import { callData, flagNames } from '../../harness/calls/buffers.ts';
 
 const le = (...words: number[]) => {
   const b = new Uint8Array(words.length * 4);

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { findKernel } from '../../kernel-images/manifest.ts';
-import type { BootAssets } from '../../harness/assets.ts';
-import { FileSnapshotStore } from '../../harness/node/snapshot-store.ts';
-import { decodeSnapshot, encodeSnapshot, SnapshotCache, snapshotKey, V86_VERSION, type Snapshot } from '../../harness/snapshot.ts';
-import { ALL_TUNINGS } from '../../harness/v86-config.ts';
+import type { BootAssets } from '../../harness/machine/assets.ts';
+import { FileSnapshotStore } from '../../node/snapshot-store.ts';
+import { decodeSnapshot, encodeSnapshot, SnapshotCache, snapshotKey, V86_VERSION, type Snapshot } from '../../harness/machine/snapshot.ts';
+import { ALL_TUNINGS } from '../../harness/machine/v86-config.ts';
 
 function sample(key = 'k1'): Snapshot {
   const state = new Uint8Array(4096).map((_, i) => (i * 7) & 0xff);

@@ -1,0 +1,55 @@
+/**
+ * Browser target for boot assets: everything is fetched from the page's own
+ * origin (the build copies it there), and the kernel is checked against its
+ * sha256 before it boots.
+ */
+import { bootableKernel } from '../kernel-images/bzimage.ts';
+import { findKernel, type KernelId } from '../kernel-images/manifest.ts';
+import { sha256Hex } from '../kernel-images/sha256.ts';
+import { onceEach, verifyGuestFiles, type AssetProvider, type BootAssets } from '../harness/machine/assets.ts';
+import { INITRAMFS_61, INITRD_24 } from '../harness/machine/guest-images.ts';
+
+export interface BrowserAssetUrls {
+  kernel: (id: KernelId) => string;
+  initrd24: string;
+  initramfs61: string;
+  bios: string;
+  wasm: string;
+}
+
+async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+  } catch (e) {
+    throw new Error(`could not load ${what} from ${url}: ${(e as Error).message}`);
+  }
+  if (!res.ok) throw new Error(`could not load ${what} from ${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+export class BrowserAssets implements AssetProvider {
+  private readonly loader = onceEach((id) => this.loadNow(id));
+
+  constructor(private readonly urls: BrowserAssetUrls) {}
+
+  load(id: KernelId): Promise<BootAssets> {
+    return this.loader.load(id);
+  }
+
+  private async loadNow(id: KernelId): Promise<BootAssets> {
+    const kernel = findKernel(id);
+    if (!kernel) throw new Error(`unknown kernel ${id}`);
+    const [raw, initrd, bios] = await Promise.all([
+      fetchBytes(this.urls.kernel(id), `the ${id} kernel image`),
+      fetchBytes(kernel.initrd === 'cpio' ? this.urls.initramfs61 : this.urls.initrd24, 'the initrd'),
+      fetchBytes(this.urls.bios, 'the BIOS'),
+    ]);
+    const hash = await sha256Hex(raw);
+    if (hash !== kernel.file.sha256) {
+      throw new Error(`the ${id} kernel image is corrupt (sha256 ${hash}, expected ${kernel.file.sha256}); rebuild the site from a verified cache`);
+    }
+    await verifyGuestFiles(id, kernel.initrd === 'cpio' ? INITRAMFS_61 : INITRD_24, initrd, bios);
+    return { kernel, bzimage: bootableKernel(raw, kernel.format, id), initrd, bios, wasmPath: this.urls.wasm };
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * The `modlab` command. Other tools script against it, so its output and exit
+ * codes are a contract (see README): 0 when every step ran (a failed call is a
+ * result), 2 for input modlab cannot use, 3 for a missing or corrupt image,
+ * 4 when a kernel does not boot, 1 for anything unexpected.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_KERNEL, KERNEL_IDS, KERNELS, type KernelId } from '../kernel-images/manifest.ts';
+import { ImageError } from '../harness/errors.ts';
+import { kernelAvailability } from '../node/image-resolver.ts';
+import {
+  CALL_NAMES,
+  DEFAULT_QUERY_BUFSIZE,
+  InputError,
+  isCallName,
+  parseImage,
+  parseNameWord,
+  parseSize,
+  parseU32,
+  parseUid,
+  parseWhich,
+  QUERY_WHICH,
+  type Call,
+} from '../harness/calls/model.ts';
+import { compareRows, runOnKernels } from '../harness/reports/compare.ts';
+import { formatMatrix, matrixJson } from '../harness/reports/matrix.ts';
+import { BootError } from '../harness/machine/emulator.ts';
+import { runSteps } from '../harness/reports/run.ts';
+import { parseKernelId, parseScenario, type Scenario } from '../harness/calls/scenario.ts';
+import { formatLifecycle, formatTable } from '../harness/reports/text.ts';
+import { runLifecycle } from '../harness/machine/insmod.ts';
+import { boot } from '../node/boot.ts';
+
+const USAGE = `modlab — call Linux 2.4's create_module(2) on genuine kernels in the v86 emulator
+
+Usage:
+  modlab kernels [--json]
+  modlab call create_module NAME SIZE [--kernel ID] [--uid N] [--json]
+  modlab call delete_module NAME [--kernel ID] [--uid N] [--json]
+  modlab call init_module NAME IMAGE [--kernel ID] [--uid N] [--json]
+  modlab call query_module NAME WHICH [BUFSIZE] [--kernel ID] [--uid N] [--json]
+  modlab call get_kernel_syms [ENTRIES] [--kernel ID] [--uid N] [--json]
+  modlab lifecycle [--kernel ID] [--json]
+  modlab run SCENARIO.json [--kernel ID] [--json]
+  modlab compare SCENARIO.json [--kernels ID,ID,...] [--json]
+  modlab tour [--kernels ID,ID,...] [--json]
+
+NAME is the module name as text; NULL passes the null pointer and @0xADDR a
+raw pointer (e.g. @0xffffffff). SIZE is 0 … 4294967295, decimal or 0x hex.
+Kernels: ${KERNELS.map((k) => k.id).join(', ')} (default ${DEFAULT_KERNEL}; compare and tour
+use all of them). tour is the man page's errors put to each kernel
+(scenarios/man-page-tour.json), beside what the page says.
+Images come from the cache, $MODLAB_IMAGE_MIRROR, or their pinned download.`;
+
+const TOUR_FILE = fileURLToPath(new URL('../scenarios/man-page-tour.json', import.meta.url));
+
+interface Flags {
+  positional: string[];
+  kernel: string | null;
+  kernels: string | null;
+  uid: string | null;
+  json: boolean;
+}
+
+function parseFlags(args: readonly string[]): Flags {
+  const flags: Flags = { positional: [], kernel: null, kernels: null, uid: null, json: false };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined) throw new InputError(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--json') flags.json = true;
+    else if (a === '--kernel') flags.kernel = value();
+    else if (a.startsWith('--kernel=')) flags.kernel = a.slice(9);
+    else if (a === '--kernels') flags.kernels = value();
+    else if (a.startsWith('--kernels=')) flags.kernels = a.slice(10);
+    else if (a === '--uid') flags.uid = value();
+    else if (a.startsWith('--uid=')) flags.uid = a.slice(6);
+    else if (a.startsWith('--') && a.length > 2) throw new InputError(`unknown option ${a}; see modlab --help`);
+    else flags.positional.push(a);
+  }
+  return flags;
+}
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function cmdKernels(flags: Flags): Promise<void> {
+  for (const k of KERNELS) {
+    const a = await kernelAvailability(k.id);
+    if (flags.json) {
+      out(JSON.stringify({ id: k.id, version: k.version, default: k.id === DEFAULT_KERNEL, hasCreateModule: k.hasCreateModule, available: a.available, from: a.from }));
+    } else {
+      const tag = k.id === DEFAULT_KERNEL ? ' (default)' : '';
+      out(`${(k.id + tag).padEnd(18)} ${k.version.padEnd(44)} ${a.available ? `available (${a.from})` : `not available: ${a.detail}`}`);
+    }
+  }
+}
+
+function callFromArgs(p: readonly string[], uid: number): Call {
+  const [callName, name, size, ...extra] = p;
+  if (callName === undefined || !isCallName(callName)) {
+    throw new InputError(`unknown call ${JSON.stringify(callName ?? '')}; modlab call takes ${CALL_NAMES.join(', ')}`);
+  }
+  if (callName === 'get_kernel_syms') {
+    if (size !== undefined) throw new InputError(`unexpected argument ${JSON.stringify(size)}; get_kernel_syms takes at most ENTRIES`);
+    return { call: 'get_kernel_syms', table: name === undefined || name === 'NULL' ? null : parseU32(name, 'ENTRIES'), uid };
+  }
+  if (name === undefined) throw new InputError(`${callName} needs a NAME (text, NULL, or @0xADDR)`);
+  if (callName === 'create_module') {
+    if (size === undefined) throw new InputError('create_module needs a SIZE (0 … 4294967295, decimal or 0x hex)');
+    if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
+    return { call: 'create_module', name: parseNameWord(name), size: parseSize(size, 'SIZE'), uid };
+  }
+  if (callName === 'init_module') {
+    if (size === undefined) throw new InputError('init_module needs an IMAGE: NULL, @0xADDR or hex:… (or use modlab lifecycle to load a real module)');
+    if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
+    return { call: 'init_module', name: parseNameWord(name), image: parseImage(size, 'IMAGE'), uid };
+  }
+  if (callName === 'query_module') {
+    if (size === undefined) throw new InputError(`query_module needs WHICH: ${Object.keys(QUERY_WHICH).join(', ')}`);
+    if (extra.length > 1) throw new InputError(`unexpected argument ${JSON.stringify(extra[1])}`);
+    const bufsize = extra[0] === undefined ? DEFAULT_QUERY_BUFSIZE : parseU32(extra[0], 'BUFSIZE');
+    return { call: 'query_module', name: parseNameWord(name), which: parseWhich(size, 'WHICH'), bufsize, uid };
+  }
+  if (size !== undefined) throw new InputError(`unexpected argument ${JSON.stringify(size)}; delete_module takes only a NAME`);
+  return { call: 'delete_module', name: parseNameWord(name), uid };
+}
+
+async function runOn(kernel: KernelId, steps: Call[], json: boolean): Promise<void> {
+  const machine = await boot({ kernel });
+  try {
+    if (!json) out(`kernel ${kernel}: Linux ${machine.release}, ready in ${(machine.bootMs / 1000).toFixed(1)} s`);
+    const reports = await runSteps(machine, steps, json ? (r) => out(JSON.stringify(r)) : undefined);
+    if (!json) out(formatTable(reports));
+  } finally {
+    await machine.close();
+  }
+}
+
+function parseKernelList(text: string | null): KernelId[] {
+  if (text === null) return [...KERNEL_IDS];
+  const ids = text.split(',').map((s) => s.trim());
+  const kernels = ids.map((id) => parseKernelId(id, '--kernels entry'));
+  const dup = kernels.find((k, i) => kernels.indexOf(k) !== i);
+  if (dup) throw new InputError(`--kernels names ${dup} twice`);
+  return kernels;
+}
+
+async function readScenario(file: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read scenario ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseScenario(text, file);
+}
+
+/** Runs on every kernel, prints the matrix; exit 3 or 4 when a kernel could not run (the others still print). */
+async function compare(scenario: Scenario, kernels: KernelId[], json: boolean): Promise<number> {
+  if (!json && scenario.description) out(scenario.description);
+  if (!json) out(`running on ${kernels.join(', ')}, each on a clean machine…`);
+  const runs = await runOnKernels(kernels, scenario, (kernel) => boot({ kernel }));
+  const rows = compareRows(scenario, runs);
+  if (json) for (const line of matrixJson(rows, runs)) out(line);
+  else out(formatMatrix(rows, runs));
+  const failed = runs.flatMap((r) => ('error' in r ? [r] : []));
+  for (const f of failed) process.stderr.write(`modlab: ${f.kernel} did not run: ${f.error}\n`);
+  if (failed.some((f) => f.reason === 'image')) return 3;
+  if (failed.length) return 4;
+  return 0;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    out(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const flags = parseFlags(rest);
+  const uid = flags.uid === null ? 0 : parseUid(flags.uid, '--uid');
+  switch (command) {
+    case 'kernels':
+      await cmdKernels(flags);
+      return 0;
+    case 'call': {
+      const call = callFromArgs(flags.positional, uid);
+      await runOn(parseKernelId(flags.kernel ?? DEFAULT_KERNEL, '--kernel'), [call], flags.json);
+      return 0;
+    }
+    case 'run': {
+      const [file, ...extra] = flags.positional;
+      if (file === undefined) throw new InputError('modlab run needs a SCENARIO.json file');
+      if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
+      if (flags.uid !== null) throw new InputError('--uid does not apply to modlab run; give each step its "uid"');
+      const scenario = await readScenario(file);
+      const kernel = flags.kernel !== null ? parseKernelId(flags.kernel, '--kernel') : (scenario.kernel ?? DEFAULT_KERNEL);
+      await runOn(kernel, scenario.steps, flags.json);
+      return 0;
+    }
+    case 'lifecycle': {
+      if (flags.positional.length) throw new InputError(`unexpected argument ${JSON.stringify(flags.positional[0])}; modlab lifecycle loads the hello module`);
+      if (flags.uid !== null) throw new InputError('--uid does not apply to modlab lifecycle');
+      const kernel = parseKernelId(flags.kernel ?? DEFAULT_KERNEL, '--kernel');
+      const machine = await boot({ kernel });
+      try {
+        if (!flags.json) out(`kernel ${kernel}: Linux ${machine.release}; loading /modules/hello.o as insmod would, then removing it`);
+        const steps = await runLifecycle(machine, 'hello', flags.json ? (s) => out(JSON.stringify(s)) : undefined);
+        if (!flags.json) out(formatLifecycle(steps));
+      } finally {
+        await machine.close();
+      }
+      return 0;
+    }
+    case 'compare':
+    case 'tour': {
+      if (flags.uid !== null || flags.kernel !== null) throw new InputError(`modlab ${command} takes --kernels (a comma-separated list), not --kernel or --uid`);
+      const [file, ...extra] = command === 'tour' ? [TOUR_FILE, ...flags.positional] : flags.positional;
+      if (file === undefined) throw new InputError('modlab compare needs a SCENARIO.json file');
+      if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
+      const kernels = parseKernelList(flags.kernels);
+      return compare(await readScenario(file), kernels, flags.json);
+    }
+    default:
+      throw new InputError(`unknown command ${JSON.stringify(command)}; see modlab --help`);
+  }
+}
+
+export async function cli(argv: readonly string[]): Promise<number> {
+  // A reader that stops early (`modlab tour | head`) is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+  });
+  try {
+    return await main(argv);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`modlab: ${msg}\n`);
+    if (e instanceof InputError) return 2;
+    if (e instanceof ImageError) return 3;
+    if (e instanceof BootError) return 4;
+    process.stderr.write(`${e instanceof Error && e.stack ? e.stack : ''}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Builds the guest side: protocol.h from harness/protocol.ts, the agent with
+ * the machine's gcc, and the two initial root file systems the kernels boot:
+ *   images/initrd-2.4.ext2.gz    gzipped ext2 (128-byte inodes, no features) for 2.4
+ *   images/initramfs-6.1.cpio.gz gzipped newc cpio for 6.1
+ * Every output is reproducible (fixed times, uuid, hash seed, gzip header), so
+ * the committed images can be checked against a fresh build.
+ *
+ * Usage: node --import tsx guest/build.ts [OUTDIR]   (default: guest/images)
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { cHeaderConstants } from '../harness/protocol.ts';
+import { writeCpio } from './cpio.ts';
+import { CHECKSUMS_FILE, GUEST_DIR, IMAGES_DIR, INITRAMFS_61, INITRD_24 } from './paths.ts';
+
+
+const FIXED_UUID = '6d6f646c-6162-4000-8000-000000000001';
+
+export function protocolHeader(): string {
+  const lines = [
+    '/* Generated from harness/protocol.ts by guest/build.ts: do not edit. */',
+    '#ifndef MODLAB_PROTOCOL_H',
+    '#define MODLAB_PROTOCOL_H',
+    ...cHeaderConstants().map(([name, value]) => `#define ${name} ${value >>> 0}u`),
+    '#endif',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function need(tool: string, hint: string): void {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+  } catch {
+    throw new Error(`${tool} is not installed; ${hint}`);
+  }
+}
+
+export function buildAgent(outFile: string): Uint8Array {
+  need('gcc', 'install gcc and gcc-multilib (apt-get install gcc-multilib)');
+  execFileSync(
+    'gcc',
+    [
+      '-m32', '-march=i386', '-Os', '-std=gnu11', '-Wall', '-Wextra', '-Werror',
+      '-ffreestanding', '-nostdlib', '-static', '-fno-pic', '-no-pie',
+      '-fno-stack-protector', '-fcf-protection=none', '-fno-asynchronous-unwind-tables',
+      '-fno-builtin', '-Wl,--build-id=none', '-Wl,-z,noseparate-code', '-Wl,-e,_start',
+      '-o', outFile, join(GUEST_DIR, 'agent.c'), join(GUEST_DIR, 'link.c'),
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  return readFileSync(outFile);
+}
+
+/** The modules the agent can link and load (guest/modules), as i386 relocatable objects. */
+export const MODULES = ['hello', 'hello_user', 'hello_fail'] as const;
+
+export function buildModule(name: (typeof MODULES)[number], outFile: string): Uint8Array {
+  execFileSync(
+    'gcc',
+    [
+      '-m32', '-march=i386', '-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror',
+      '-ffreestanding', '-fno-pic', '-fno-common', '-fno-stack-protector', '-fcf-protection=none',
+      '-fno-asynchronous-unwind-tables', '-fno-builtin', '-c', '-o', outFile, join(GUEST_DIR, 'modules', `${name}.c`),
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  return readFileSync(outFile);
+}
+
+function ext2Initrd(agent: Uint8Array, work: string): Uint8Array {
+  need('mke2fs', 'install e2fsprogs (apt-get install e2fsprogs)');
+  const root = join(work, 'root');
+  for (const d of ['dev', 'proc', 'sbin', 'modules']) mkdirSync(join(root, d), { recursive: true });
+  writeFileSync(join(root, 'sbin/init'), agent);
+  chmodSync(join(root, 'sbin/init'), 0o755);
+  for (const m of MODULES) {
+    buildModule(m, join(root, 'modules', `${m}.o`));
+    utimesSync(join(root, 'modules', `${m}.o`), 0, 0);
+  }
+  for (const p of ['sbin/init', 'dev', 'proc', 'sbin', 'modules', '.']) utimesSync(join(root, p), 0, 0);
+  const img = join(work, 'initrd.ext2');
+  execFileSync(
+    'mke2fs',
+    [
+      '-q', '-F', '-t', 'ext2', '-O', 'none', '-I', '128', '-b', '1024', '-N', '64', '-m', '0',
+      '-U', FIXED_UUID, '-E', `hash_seed=${FIXED_UUID},root_owner=0:0`, '-L', 'modlab',
+      '-d', root, img, '128',
+    ],
+    // E2FSPROGS_FAKE_TIME pins the file system's own timestamps.
+    { env: { ...process.env, E2FSPROGS_FAKE_TIME: '1', SOURCE_DATE_EPOCH: '1' }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  // mke2fs -d copies each source file's ctime, which cannot be set from user space: zero it here.
+  const script = join(work, 'debugfs.cmd');
+  const paths = ['/', '/dev', '/proc', '/sbin', '/sbin/init', '/modules', ...MODULES.map((m) => `/modules/${m}.o`), '/lost+found'];
+  writeFileSync(script, paths.map((p) => `set_inode_field ${p} ctime 0\n`).join(''));
+  execFileSync('debugfs', ['-w', '-f', script, img], { env: { ...process.env, E2FSPROGS_FAKE_TIME: '1' }, stdio: 'ignore' });
+  return gzipSync(readFileSync(img), { level: 9 });
+}
+
+function cpioInitramfs(agent: Uint8Array): Uint8Array {
+  const cpio = writeCpio([
+    { path: 'dev', type: 'dir', mode: 0o755 },
+    { path: 'dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },
+    { path: 'dev/ttyS0', type: 'char', mode: 0o600, major: 4, minor: 64 },
+    { path: 'dev/ttyS1', type: 'char', mode: 0o600, major: 4, minor: 65 },
+    { path: 'proc', type: 'dir', mode: 0o755 },
+    { path: 'sbin', type: 'dir', mode: 0o755 },
+    { path: 'sbin/init', type: 'file', mode: 0o755, data: agent },
+  ]);
+  return gzipSync(cpio, { level: 9 });
+}
+
+/**
+ * The sha256 of each image as committed and of its content (a web server may
+ * send the .gz decompressed), for the targets to check what they load.
+ */
+export function checksumModule(images: Record<string, Uint8Array>): string {
+  const hash = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  const lines = Object.entries(images).map(([name, bytes]) => `  '${name}': ['${hash(bytes)}', '${hash(gunzipSync(bytes))}'],`);
+  return `// Generated by \`npm run build:guest\`: the sha256 of each committed image and of its decompressed content.\nexport const IMAGE_SHA256: Record<string, readonly [string, string]> = {\n${lines.join('\n')}\n};\n`;
+}
+
+export function buildGuest(outDir: string): { agent: Uint8Array; initrd: Uint8Array; initramfs: Uint8Array } {
+  writeFileSync(join(GUEST_DIR, 'protocol.h'), protocolHeader());
+  const work = mkdtempSync(join(tmpdir(), 'modlab-guest-'));
+  try {
+    const agent = buildAgent(join(work, 'agent'));
+    const initrd = ext2Initrd(agent, work);
+    const initramfs = cpioInitramfs(agent);
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, INITRD_24), initrd);
+    writeFileSync(join(outDir, INITRAMFS_61), initramfs);
+    writeFileSync(CHECKSUMS_FILE, checksumModule({ [INITRD_24]: initrd, [INITRAMFS_61]: initramfs }));
+    return { agent, initrd, initramfs };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const out = resolve(process.argv[2] ?? IMAGES_DIR);
+  const { agent, initrd, initramfs } = buildGuest(out);
+  console.log(`agent ${agent.length} B, ${INITRD_24} ${initrd.length} B, ${INITRAMFS_61} ${initramfs.length} B → ${out}`);
+}

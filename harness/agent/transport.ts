@@ -1,0 +1,168 @@
+/**
+ * Request/response over the protocol port. Bytes from the guest go in through
+ * `feed`; requests go out through the `write` function given at construction.
+ * Every request has a deadline; replies are matched by id, and anything that
+ * matches nothing is counted and dropped.
+ */
+import { FrameDecoder, FrameType, SEND_WINDOW, decodeFile, encodeFrame, type Frame } from '../protocol.ts';
+
+export class LinkError extends Error {
+  override name = 'LinkError';
+  constructor(
+    message: string,
+    readonly reason: 'timeout' | 'closed' | 'agent',
+  ) {
+    super(message);
+  }
+}
+
+interface Pending {
+  resolve: (f: Frame) => void;
+  reject: (e: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+  /** Stream offset just past this request's last byte. */
+  end: number;
+}
+
+export class SerialLink {
+  private readonly decoder = new FrameDecoder();
+  private readonly pending = new Map<number, Pending>();
+  private readonly waiters: Array<{ type: number; resolve: (f: Frame) => void; fail: (e: Error) => void }> = [];
+  private nextId = 1;
+  private closedWith: Error | null = null;
+  private inbox: number[] = [];
+  private flushQueued = false;
+  /** Frames that matched no request (late, duplicate or unknown). */
+  unmatched = 0;
+  // Flow control (see ACK in protocol.ts): stream offsets queued, written and known consumed.
+  private queued = 0;
+  private written = 0;
+  private acked = 0;
+  private outbox: Uint8Array[] = [];
+
+  constructor(private readonly write: (bytes: Uint8Array) => void) {}
+
+  get decoderStats() {
+    return this.decoder.stats;
+  }
+
+  /** One byte from the guest; decoding is batched per microtask since v86 delivers bytes singly. */
+  feedByte(byte: number): void {
+    this.inbox.push(byte);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    const bytes = Uint8Array.from(this.inbox);
+    this.inbox = [];
+    for (const frame of this.decoder.push(bytes)) this.dispatch(frame);
+  }
+
+  private dispatch(frame: Frame): void {
+    if (frame.type === FrameType.Ack && frame.id === 0 && frame.payload.length === 4) {
+      const delta = new DataView(frame.payload.buffer, frame.payload.byteOffset, 4).getUint32(0, true);
+      // Noise on the line makes the agent count bytes we never sent: never credit past what was written.
+      this.acked = Math.min(this.acked + delta, this.written);
+      this.pump();
+      return;
+    }
+    const w = this.waiters.findIndex((x) => x.type === frame.type);
+    if (w >= 0 && frame.id === 0) {
+      this.waiters.splice(w, 1)[0]?.resolve(frame);
+      return;
+    }
+    const p = this.pending.get(frame.id);
+    if (!p) {
+      this.unmatched++;
+      return;
+    }
+    this.pending.delete(frame.id);
+    clearTimeout(p.timer);
+    this.acked = Math.max(this.acked, Math.min(p.end, this.written));
+    this.pump();
+    if (frame.type === FrameType.Error) {
+      p.reject(new LinkError(`the guest agent refused the request: ${new TextDecoder().decode(frame.payload)}`, 'agent'));
+    } else {
+      p.resolve(frame);
+    }
+  }
+
+  /** Waits for an unsolicited frame (id 0) of this type, such as READY. */
+  waitFor(type: number, timeoutMs: number, what: string): Promise<Frame> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(entry);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new LinkError(`${what} did not arrive within ${timeoutMs} ms`, 'timeout'));
+      }, timeoutMs);
+      const entry = {
+        type,
+        resolve: (f: Frame) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+        fail: (e: Error) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      this.waiters.push(entry);
+    });
+  }
+
+  request(type: number, payload: Uint8Array, timeoutMs: number, what: string): Promise<Frame> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    const id = this.nextId++;
+    const bytes = encodeFrame({ type, id, payload });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new LinkError(`${what}: the guest did not answer within ${timeoutMs} ms`, 'timeout'));
+      }, timeoutMs);
+      this.queued += bytes.length;
+      this.pending.set(id, { resolve, reject, timer, end: this.queued });
+      this.outbox.push(bytes);
+      this.pump();
+    });
+  }
+
+  /** Writes queued bytes while fewer than SEND_WINDOW are unacknowledged. */
+  private pump(): void {
+    while (this.outbox.length > 0) {
+      const room = SEND_WINDOW - (this.written - this.acked);
+      if (room <= 0) return;
+      const head = this.outbox[0] as Uint8Array;
+      if (head.length <= room) {
+        this.outbox.shift();
+        this.write(head);
+        this.written += head.length;
+      } else {
+        this.write(head.subarray(0, room));
+        this.outbox[0] = head.subarray(room);
+        this.written += room;
+      }
+    }
+  }
+
+  async readFile(path: string, timeoutMs: number): Promise<{ errno: number; bytes: Uint8Array }> {
+    const frame = await this.request(FrameType.Read, new TextEncoder().encode(path), timeoutMs, `reading ${path}`);
+    const file = frame.type === FrameType.File ? decodeFile(frame.payload) : null;
+    if (!file) throw new LinkError(`reading ${path}: malformed reply from the guest`, 'agent');
+    return file;
+  }
+
+  /** Fails every pending request with `error`; later requests fail at once. */
+  close(error: Error): void {
+    this.closedWith = error;
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(error);
+      this.pending.delete(id);
+    }
+    for (const w of this.waiters.splice(0)) w.fail(error);
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * The globals the core may use: the small set that Node 20 and every browser
+ * modlab supports both provide. Declared here because the core's typecheck
+ * loads neither the DOM's nor Node's types (see tsconfig.json beside this).
+ */
+declare function setTimeout(handler: () => void, ms?: number): CoreTimer;
+declare function clearTimeout(timer: CoreTimer | undefined): void;
+declare function queueMicrotask(callback: () => void): void;
+/** Opaque: a number in the browser, an object in Node. */
+interface CoreTimer {
+  readonly __coreTimer?: never;
+}
+declare const performance: { now(): number };
+declare class TextEncoder {
+  encode(input?: string): Uint8Array<ArrayBuffer>;
+}
+declare class TextDecoder {
+  constructor(label?: string, options?: { fatal?: boolean });
+  decode(input?: Uint8Array): string;
+}
+interface SubtleCrypto {
+  digest(algorithm: 'SHA-256', data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer>;
+}

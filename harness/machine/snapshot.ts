@@ -1,0 +1,196 @@
+/**
+ * Saved machines: the whole v86 state taken once the agent is ready, so that
+ * a fresh machine (after a crash, on reset, in the next process or page load)
+ * is a restore of a few milliseconds instead of a boot.
+ *
+ * A snapshot is keyed by everything that shaped it (kernel, initrd and BIOS
+ * bytes, command line, memory, v86 version, agent protocol): change any of
+ * them and the key changes, so a stale snapshot is never found. A stored
+ * snapshot also carries the sha256 of its state and is checked on load; one
+ * that fails is deleted and the machine boots instead.
+ *
+ * Stored layout: "MLSNAP1\n" | u32le header length | header JSON | state bytes.
+ */
+import { sha256Hex } from '../../kernel-images/sha256.ts';
+import type { BootAssets } from './assets.ts';
+import { PROTOCOL_VERSION } from '../protocol.ts';
+import { GUEST_MEMORY, kernelCommandLine, type Tuning } from './v86-config.ts';
+
+/** The v86 build whose state format the snapshots use (checked against node_modules by a unit test). */
+export const V86_VERSION = '0.5.462+g5f9a90f';
+const MAGIC = new TextEncoder().encode('MLSNAP1\n');
+
+export interface Snapshot {
+  key: string;
+  state: ArrayBuffer;
+  release: string;
+  version: string;
+  /** The console text of the boot that made it, replayed to a terminal on restore. */
+  bootConsole: string;
+  /** How long that boot took. */
+  bootMs: number;
+}
+
+interface StoredHeader {
+  key: string;
+  stateSha256: string;
+  stateBytes: number;
+  release: string;
+  version: string;
+  bootConsole: string;
+  bootMs: number;
+}
+
+/** Where snapshots persist between processes or page loads: a directory in Node, IndexedDB in a browser. */
+export interface SnapshotStore {
+  /** Where it keeps them, for messages. */
+  readonly location: string;
+  read(key: string): Promise<Uint8Array | null>;
+  write(key: string, bytes: Uint8Array): Promise<void>;
+  remove(key: string): Promise<void>;
+}
+
+export class SnapshotError extends Error {
+  override name = 'SnapshotError';
+}
+
+const keys = new WeakMap<BootAssets, Map<string, Promise<string>>>();
+
+/** The snapshot key for these assets booted with these tunings. */
+export function snapshotKey(assets: BootAssets, tunings: readonly Tuning[]): Promise<string> {
+  let perAssets = keys.get(assets);
+  if (!perAssets) {
+    perAssets = new Map<string, Promise<string>>();
+    keys.set(assets, perAssets);
+  }
+  const id = tunings.join(',');
+  let key = perAssets.get(id);
+  if (!key) {
+    key = computeKey(assets, tunings);
+    perAssets.set(id, key);
+  }
+  return key;
+}
+
+async function computeKey(assets: BootAssets, tunings: readonly Tuning[]): Promise<string> {
+  const [kernel, initrd, bios] = await Promise.all([sha256Hex(assets.bzimage), sha256Hex(assets.initrd), sha256Hex(assets.bios)]);
+  const shape = JSON.stringify({
+    v86: V86_VERSION,
+    protocol: PROTOCOL_VERSION,
+    memory: GUEST_MEMORY,
+    cmdline: kernelCommandLine(assets.kernel, tunings),
+    tunings: [...tunings].sort(),
+    kernel,
+    initrd,
+    bios,
+  });
+  const digest = await sha256Hex(new TextEncoder().encode(shape));
+  return `${assets.kernel.id}-${digest.slice(0, 32)}`;
+}
+
+export async function encodeSnapshot(s: Snapshot): Promise<Uint8Array> {
+  const state = new Uint8Array(s.state);
+  const header: StoredHeader = {
+    key: s.key,
+    stateSha256: await sha256Hex(state),
+    stateBytes: state.length,
+    release: s.release,
+    version: s.version,
+    bootConsole: s.bootConsole,
+    bootMs: s.bootMs,
+  };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(MAGIC.length + 4 + json.length + state.length);
+  out.set(MAGIC, 0);
+  new DataView(out.buffer).setUint32(MAGIC.length, json.length, true);
+  out.set(json, MAGIC.length + 4);
+  out.set(state, MAGIC.length + 4 + json.length);
+  return out;
+}
+
+/** Parses and verifies a stored snapshot; throws SnapshotError naming what is wrong. */
+export async function decodeSnapshot(bytes: Uint8Array, expectedKey: string): Promise<Snapshot> {
+  if (bytes.length < MAGIC.length + 4 || MAGIC.some((b, i) => bytes[i] !== b)) throw new SnapshotError('not a modlab snapshot');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const headerLength = view.getUint32(MAGIC.length, true);
+  const stateStart = MAGIC.length + 4 + headerLength;
+  if (stateStart > bytes.length) throw new SnapshotError('the snapshot is truncated (header)');
+  let header: StoredHeader;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, stateStart))) as StoredHeader;
+  } catch {
+    throw new SnapshotError('the snapshot header is not valid JSON');
+  }
+  if (header.key !== expectedKey) throw new SnapshotError(`the snapshot is for ${header.key}, not ${expectedKey}`);
+  // A copy, not a view: a Node Buffer's slice() shares memory, and v86 wants a buffer of exactly the state.
+  const state = new Uint8Array(bytes.subarray(stateStart));
+  if (state.length !== header.stateBytes) throw new SnapshotError(`the snapshot is truncated (${state.length} of ${header.stateBytes} state bytes)`);
+  if ((await sha256Hex(state)) !== header.stateSha256) throw new SnapshotError('the snapshot state does not match its sha256');
+  return {
+    key: header.key,
+    state: state.buffer,
+    release: header.release,
+    version: header.version,
+    bootConsole: header.bootConsole,
+    bootMs: header.bootMs,
+  };
+}
+
+/**
+ * Snapshots in memory for this process or page, backed by a store. Every
+ * failure here is a reason to boot instead, never to stop: it is reported to
+ * `onProblem` and the caller carries on without a snapshot.
+ */
+export class SnapshotCache {
+  private readonly memory = new Map<string, Promise<Snapshot | null>>();
+
+  constructor(
+    private readonly store: SnapshotStore | null,
+    private readonly onProblem: (message: string) => void = () => undefined,
+  ) {}
+
+  get(key: string): Promise<Snapshot | null> {
+    let s = this.memory.get(key);
+    if (!s) {
+      s = this.load(key);
+      this.memory.set(key, s);
+    }
+    return s;
+  }
+
+  private async load(key: string): Promise<Snapshot | null> {
+    if (!this.store) return null;
+    let bytes: Uint8Array | null;
+    try {
+      bytes = await this.store.read(key);
+    } catch (e) {
+      this.onProblem(`could not read the saved machine from ${this.store.location}: ${(e as Error).message}`);
+      return null;
+    }
+    if (!bytes) return null;
+    try {
+      return await decodeSnapshot(bytes, key);
+    } catch (e) {
+      this.onProblem(`the saved machine ${key} in ${this.store.location} is unusable (${(e as Error).message}); it was deleted and the kernel boots instead`);
+      await this.store.remove(key).catch(() => undefined);
+      return null;
+    }
+  }
+
+  /** Keeps a snapshot in memory, and in the store when there is one. */
+  async put(snapshot: Snapshot): Promise<void> {
+    this.memory.set(snapshot.key, Promise.resolve(snapshot));
+    if (!this.store) return;
+    try {
+      await this.store.write(snapshot.key, await encodeSnapshot(snapshot));
+    } catch (e) {
+      this.onProblem(`could not save the machine to ${this.store.location}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Forgets a snapshot that failed to restore. */
+  async drop(key: string): Promise<void> {
+    this.memory.set(key, Promise.resolve(null));
+    await this.store?.remove(key).catch(() => undefined);
+  }
+}

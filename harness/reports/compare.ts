@@ -1,0 +1,139 @@
+/**
+ * One scenario, several kernels: every kernel runs the steps on a clean
+ * machine of its own, and the answers are lined up step by step, each set
+ * beside what the man page claims when the step says. Environment-free: the
+ * caller boots the machines (Node and the browser do it the same way).
+ */
+import { ImageError } from '../errors.ts';
+import { findKernel, type KernelId } from '../../kernel-images/manifest.ts';
+import { BootError } from '../machine/emulator.ts';
+import type { Machine } from '../machine/machine.ts';
+import type { StepReport } from './step-report.ts';
+import { runSteps } from './run.ts';
+import type { ManPageClaim, Scenario, StepAnnotation } from '../calls/scenario.ts';
+import { callText } from './text.ts';
+
+/** A kernel's whole run, or why it could not run: its image is missing or corrupt, it did not boot, or else. */
+export type KernelRun =
+  | { kernel: KernelId; reports: StepReport[] }
+  | { kernel: KernelId; error: string; reason: 'image' | 'boot' | 'other' };
+
+/**
+ * How a cell compares with the man page: as documented; different (another
+ * errno, a crash, or success where an error was promised); not applicable
+ * (the page's ENOSYS line on a kernel that has the call); or a case the page
+ * does not document at all.
+ */
+export type Verdict = 'as-documented' | 'differs' | 'not-applicable' | 'undocumented';
+
+export interface Cell {
+  report: StepReport;
+  /** What the kernel answered, in a word: the address, the errno name, or the crash kind. */
+  text: string;
+  verdict: Verdict;
+  /** This kernel answered unlike the others (see CompareRow.differs). */
+  odd: boolean;
+}
+
+export interface CompareRow {
+  step: number;
+  call: string;
+  annotation: StepAnnotation;
+  /** null where the kernel did not run (see the run's error). */
+  cells: Partial<Record<KernelId, Cell | null>>;
+  /**
+   * Whether the kernels answered differently (any address counts as the same
+   * answer). Kernels without create_module are left out of the comparison
+   * when at least two kernels have it: their ENOSYS would mark every row.
+   */
+  differs: boolean;
+}
+
+export function cellText(r: StepReport): string {
+  if (r.crash) return r.crash;
+  if (r.ok) return r.ret ?? '';
+  return r.errnoName ?? 'error';
+}
+
+/** The answer's class: addresses differ from kernel to kernel, but success is success. */
+function outcomeClass(r: StepReport): string {
+  if (r.crash) return `crash:${r.crash}`;
+  if (r.ok) return r.call === 'create_module' ? 'address' : `ret:${r.ret}`;
+  return `errno:${r.errnoName}`;
+}
+
+export function verdict(claim: ManPageClaim | null, kernelId: KernelId, r: StepReport): Verdict {
+  if (!claim) return 'undocumented';
+  const kernel = findKernel(kernelId);
+  // Where the call is gone, the page's ENOSYS line is its answer to every step.
+  if (kernel && !kernel.hasCreateModule) return r.errnoName === 'ENOSYS' ? 'as-documented' : 'differs';
+  if (claim.errno === 'ENOSYS') return 'not-applicable';
+  if (claim.errno === null) return r.ok ? 'as-documented' : 'differs';
+  return r.errnoName === claim.errno ? 'as-documented' : 'differs';
+}
+
+export function compareRows(scenario: Scenario, runs: readonly KernelRun[]): CompareRow[] {
+  const withCall = runs.filter((r) => findKernel(r.kernel)?.hasCreateModule);
+  const compared = new Set((withCall.length >= 2 ? withCall : runs).map((r) => r.kernel));
+  return scenario.steps.map((call, step) => {
+    const annotation = scenario.annotations[step] ?? { note: null, manPage: null };
+    const cells: CompareRow['cells'] = {};
+    const counts = new Map<string, number>();
+    let described = '';
+    for (const run of runs) {
+      const report = 'reports' in run ? run.reports[step] : undefined;
+      if (!report) {
+        cells[run.kernel] = null;
+        continue;
+      }
+      described ||= callText(report);
+      if (compared.has(run.kernel)) counts.set(outcomeClass(report), (counts.get(outcomeClass(report)) ?? 0) + 1);
+      cells[run.kernel] = { report, text: cellText(report), verdict: verdict(annotation.manPage, run.kernel, report), odd: false };
+    }
+    const differs = counts.size > 1;
+    if (differs) {
+      const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+      for (const [k, c] of Object.entries(cells)) if (c && compared.has(k as KernelId) && outcomeClass(c.report) !== common) c.odd = true;
+    }
+    return { step, call: described || call.call, annotation, cells, differs };
+  });
+}
+
+/**
+ * Runs the scenario on each kernel, each on a machine of its own from a clean
+ * state (a new machine: restored from its snapshot when there is one), at
+ * most `concurrency` machines at a time. A kernel that cannot boot
+ * becomes an error entry; the others still run.
+ */
+export async function runOnKernels(
+  kernels: readonly KernelId[],
+  scenario: Scenario,
+  bootKernel: (kernel: KernelId) => Promise<Machine>,
+  concurrency = 2,
+  onRun?: (run: KernelRun) => void,
+): Promise<KernelRun[]> {
+  const runs: KernelRun[] = new Array<KernelRun>(kernels.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < kernels.length) {
+      const i = next++;
+      const kernel = kernels[i] as KernelId;
+      let run: KernelRun;
+      try {
+        const machine = await bootKernel(kernel);
+        try {
+          run = { kernel, reports: await runSteps(machine, scenario.steps) };
+        } finally {
+          await machine.close();
+        }
+      } catch (e) {
+        const reason = e instanceof ImageError ? 'image' : e instanceof BootError ? 'boot' : 'other';
+        run = { kernel, error: e instanceof Error ? e.message : String(e), reason };
+      }
+      runs[i] = run;
+      onRun?.(run);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, kernels.length)) }, worker));
+  return runs;
+}
