@@ -7,40 +7,24 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_KERNEL, KERNEL_IDS, KERNELS, type KernelId } from '../kernel-images/manifest.ts';
-import { ImageError } from '../harness/errors.ts';
-import { kernelAvailability } from '../node/image-resolver.ts';
-import {
-  CALL_NAMES,
-  DEFAULT_QUERY_BUFSIZE,
-  InputError,
-  isCallName,
-  parseImage,
-  parseNameWord,
-  parseSize,
-  parseU32,
-  parseUid,
-  parseWhich,
-  QUERY_WHICH,
-  type Call,
-} from '../harness/calls/model.ts';
-import { compareRows, runOnKernels } from '../harness/reports/compare.ts';
-import { formatMatrix, matrixJson } from '../harness/reports/matrix.ts';
-import { BootError } from '../harness/machine/emulator.ts';
-import { runSteps } from '../harness/reports/run.ts';
+import { UID } from '../harness/calls/args.ts';
+import { CALL_SPECS, callFromWords, usageWords, type Call } from '../harness/calls/model.ts';
 import { parseKernelId, parseScenario, type Scenario } from '../harness/calls/scenario.ts';
+import { BootError, ImageError, InputError } from '../harness/errors.ts';
+import { runLifecycle } from '../harness/reports/lifecycle.ts';
+import { formatMatrix, matrixJson } from '../harness/reports/matrix.ts';
+import { compareRows, runOnKernels } from '../harness/reports/compare.ts';
+import { runSteps } from '../harness/reports/run.ts';
+import { stepReport } from '../harness/reports/step-report.ts';
 import { formatLifecycle, formatTable } from '../harness/reports/text.ts';
-import { runLifecycle } from '../harness/machine/insmod.ts';
 import { boot } from '../node/boot.ts';
+import { kernelAvailability } from '../node/image-resolver.ts';
 
 const USAGE = `modlab — call Linux 2.4's create_module(2) on genuine kernels in the v86 emulator
 
 Usage:
   modlab kernels [--json]
-  modlab call create_module NAME SIZE [--kernel ID] [--uid N] [--json]
-  modlab call delete_module NAME [--kernel ID] [--uid N] [--json]
-  modlab call init_module NAME IMAGE [--kernel ID] [--uid N] [--json]
-  modlab call query_module NAME WHICH [BUFSIZE] [--kernel ID] [--uid N] [--json]
-  modlab call get_kernel_syms [ENTRIES] [--kernel ID] [--uid N] [--json]
+${CALL_SPECS.map((c) => `  modlab call ${[c.name, usageWords(c)].filter(Boolean).join(' ')} [--kernel ID] [--uid N] [--json]`).join('\n')}
   modlab lifecycle [--kernel ID] [--json]
   modlab run SCENARIO.json [--kernel ID] [--json]
   modlab compare SCENARIO.json [--kernels ID,ID,...] [--json]
@@ -101,42 +85,12 @@ async function cmdKernels(flags: Flags): Promise<void> {
   }
 }
 
-function callFromArgs(p: readonly string[], uid: number): Call {
-  const [callName, name, size, ...extra] = p;
-  if (callName === undefined || !isCallName(callName)) {
-    throw new InputError(`unknown call ${JSON.stringify(callName ?? '')}; modlab call takes ${CALL_NAMES.join(', ')}`);
-  }
-  if (callName === 'get_kernel_syms') {
-    if (size !== undefined) throw new InputError(`unexpected argument ${JSON.stringify(size)}; get_kernel_syms takes at most ENTRIES`);
-    return { call: 'get_kernel_syms', table: name === undefined || name === 'NULL' ? null : parseU32(name, 'ENTRIES'), uid };
-  }
-  if (name === undefined) throw new InputError(`${callName} needs a NAME (text, NULL, or @0xADDR)`);
-  if (callName === 'create_module') {
-    if (size === undefined) throw new InputError('create_module needs a SIZE (0 … 4294967295, decimal or 0x hex)');
-    if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
-    return { call: 'create_module', name: parseNameWord(name), size: parseSize(size, 'SIZE'), uid };
-  }
-  if (callName === 'init_module') {
-    if (size === undefined) throw new InputError('init_module needs an IMAGE: NULL, @0xADDR or hex:… (or use modlab lifecycle to load a real module)');
-    if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
-    return { call: 'init_module', name: parseNameWord(name), image: parseImage(size, 'IMAGE'), uid };
-  }
-  if (callName === 'query_module') {
-    if (size === undefined) throw new InputError(`query_module needs WHICH: ${Object.keys(QUERY_WHICH).join(', ')}`);
-    if (extra.length > 1) throw new InputError(`unexpected argument ${JSON.stringify(extra[1])}`);
-    const bufsize = extra[0] === undefined ? DEFAULT_QUERY_BUFSIZE : parseU32(extra[0], 'BUFSIZE');
-    return { call: 'query_module', name: parseNameWord(name), which: parseWhich(size, 'WHICH'), bufsize, uid };
-  }
-  if (size !== undefined) throw new InputError(`unexpected argument ${JSON.stringify(size)}; delete_module takes only a NAME`);
-  return { call: 'delete_module', name: parseNameWord(name), uid };
-}
-
 async function runOn(kernel: KernelId, steps: Call[], json: boolean): Promise<void> {
   const machine = await boot({ kernel });
   try {
     if (!json) out(`kernel ${kernel}: Linux ${machine.release}, ready in ${(machine.bootMs / 1000).toFixed(1)} s`);
-    const reports = await runSteps(machine, steps, json ? (r) => out(JSON.stringify(r)) : undefined);
-    if (!json) out(formatTable(reports));
+    const records = await runSteps(machine, steps, json ? (r, i) => out(JSON.stringify(stepReport(i, r, r.procModules))) : undefined);
+    if (!json) out(formatTable(records));
   } finally {
     await machine.close();
   }
@@ -183,13 +137,13 @@ async function main(argv: readonly string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   const flags = parseFlags(rest);
-  const uid = flags.uid === null ? 0 : parseUid(flags.uid, '--uid');
+  const uid = flags.uid === null ? 0 : UID.fromWord(flags.uid, '--uid');
   switch (command) {
     case 'kernels':
       await cmdKernels(flags);
       return 0;
     case 'call': {
-      const call = callFromArgs(flags.positional, uid);
+      const call = callFromWords(flags.positional, uid);
       await runOn(parseKernelId(flags.kernel ?? DEFAULT_KERNEL, '--kernel'), [call], flags.json);
       return 0;
     }
@@ -210,7 +164,8 @@ async function main(argv: readonly string[]): Promise<number> {
       const machine = await boot({ kernel });
       try {
         if (!flags.json) out(`kernel ${kernel}: Linux ${machine.release}; loading /modules/hello.o as insmod would, then removing it`);
-        const steps = await runLifecycle(machine, 'hello', flags.json ? (s) => out(JSON.stringify(s)) : undefined);
+        let step = 0;
+        const steps = await runLifecycle(machine, 'hello', flags.json ? (s) => out(JSON.stringify(stepReport(step++, s, s.procModules))) : undefined);
         if (!flags.json) out(formatLifecycle(steps));
       } finally {
         await machine.close();

@@ -13,11 +13,9 @@
  */
 #include "sys.h"
 #include "protocol.h"
+#include "runtime.h"
 #include "link.h"
 
-#define SYS_fcntl 55
-#define F_SETFL 4
-#define O_NONBLOCK 04000
 #define FRAME_MAX (ML_HEADER_SIZE + ML_MAX_PAYLOAD + ML_TRAILER_SIZE)
 
 static int proto_fd = -1;
@@ -33,48 +31,6 @@ static u8 filebuf[ML_MAX_PAYLOAD];
 /* Memory for ML_ARG_OUT arguments, which the kernel fills and the RESULT frame carries back. */
 static u8 outbuf[ML_MAX_OUT];
 
-/* gcc may emit calls to these even in freestanding code. */
-void *memcpy(void *d, const void *s, size_t n)
-{
-	u8 *dp = d;
-	const u8 *sp = s;
-	while (n--)
-		*dp++ = *sp++;
-	return d;
-}
-void *memset(void *d, int c, size_t n)
-{
-	u8 *dp = d;
-	while (n--)
-		*dp++ = (u8)c;
-	return d;
-}
-void *memmove(void *d, const void *s, size_t n)
-{
-	u8 *dp = d;
-	const u8 *sp = s;
-	if (dp < sp)
-		return memcpy(d, s, n);
-	while (n--)
-		dp[n] = sp[n];
-	return d;
-}
-
-static size_t slen(const char *s)
-{
-	size_t n = 0;
-	while (s[n])
-		n++;
-	return n;
-}
-
-static int seq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
-
 static void write_all(int fd, const void *buf, u32 n)
 {
 	const u8 *p = buf;
@@ -87,19 +43,6 @@ static void write_all(int fd, const void *buf, u32 n)
 		p += r;
 		n -= (u32)r;
 	}
-}
-
-static void put32(u8 *p, u32 v)
-{
-	p[0] = (u8)v;
-	p[1] = (u8)(v >> 8);
-	p[2] = (u8)(v >> 16);
-	p[3] = (u8)(v >> 24);
-}
-
-static u32 get32(const u8 *p)
-{
-	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
 }
 
 static u32 crc_table[256];
@@ -139,7 +82,7 @@ static void send_frame(u32 type, u32 id, const u8 *payload, u32 n)
 
 static void send_error(u32 id, const char *msg)
 {
-	send_frame(ML_FRAME_ERROR, id, (const u8 *)msg, slen(msg));
+	send_frame(ML_FRAME_ERROR, id, (const u8 *)msg, str_len(msg));
 }
 
 /*
@@ -215,7 +158,7 @@ static u32 run_call(u32 sysno, u32 uid, const u32 *argv, u32 *word)
 		return job.outcome;
 	}
 	/* No report: the child died inside the call. */
-	*word = (u32)(status & 0x7f);
+	*word = (u32)WTERMSIG(status);
 	return ML_OUTCOME_KILLED;
 }
 
@@ -286,13 +229,34 @@ static void serve_call(u32 id, const u8 *p, u32 n)
 	send_frame(ML_FRAME_RESULT, id, out, len);
 }
 
-static s32 read_file(const char *path);
+/* Reads a whole file into filebuf + 4; returns its length, or -errno. */
+static s32 read_file(const char *path)
+{
+	s32 fd = sys3(SYS_open, (u32)path, O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	u32 have = 0;
+	for (;;) {
+		u32 room = sizeof(filebuf) - 4 - have;
+		if (room == 0)
+			break;
+		s32 r = sys3(SYS_read, fd, (u32)(filebuf + 4 + have), room);
+		if (r == -EINTR)
+			continue;
+		if (r < 0) {
+			sys1(SYS_close, fd);
+			return r;
+		}
+		if (r == 0)
+			break;
+		have += (u32)r;
+	}
+	sys1(SYS_close, fd);
+	return (s32)have;
+}
 
 /* ---- LINK: the minimal insmod (link.c) with symbols from query_module ---- */
 
-#define QM_MODULES 1
-#define QM_SYMS 4
-#define QM_INFO 5
 static u8 ksyms[262144];
 static u8 msyms[65536];
 static u8 modnames[8192];
@@ -349,7 +313,7 @@ static int resolve_symbol(const char *want, u32 *value, const char **found_as, u
 	if (qm(0, QM_MODULES, modnames, sizeof(modnames), &nmods) < 0)
 		return 0;
 	const char *m = (const char *)modnames;
-	for (u32 k = 0; k < nmods; k++, m += slen(m) + 1) {
+	for (u32 k = 0; k < nmods; k++, m += str_len(m) + 1) {
 		u32 n = 0, info[4];
 		if (qm(m, QM_SYMS, msyms, sizeof(msyms), &n) < 0 || !find_in(msyms, n, want, value, found_as))
 			continue;
@@ -361,6 +325,25 @@ static int resolve_symbol(const char *want, u32 *value, const char **found_as, u
 	return 0;
 }
 
+/*
+ * The one insmod link path, for LINK frames and the shell: reads the object
+ * at `path` into filebuf, takes the kernel's symbols from query_module and
+ * links the object for `base` (0: lays it out only) into image and report.
+ * Returns 0 or -errno.
+ */
+static s32 link_object(const char *path, const char *name, u32 base, struct link_out *lo)
+{
+	*lo = (struct link_out){ image, sizeof(image), report, sizeof(report), 0, 0 };
+	report[0] = 0;
+	s32 objlen = read_file(path);
+	if (objlen < 0)
+		return objlen;
+	s32 r = qm(0, QM_SYMS, ksyms, sizeof(ksyms), &ksym_count);
+	if (r < 0)
+		return r;
+	return link_module(filebuf + 4, (u32)objlen, name, base, resolve_symbol, lo);
+}
+
 /* LINK: u32 base, path NUL, module name NUL. LINKED: u32 status, u32 size, u32 report length, report, image. */
 static void serve_link(u32 id, const u8 *p, u32 n)
 {
@@ -370,23 +353,14 @@ static void serve_link(u32 id, const u8 *p, u32 n)
 	}
 	u32 base = get32(p);
 	const char *path = (const char *)p + 4;
-	u32 plen = slen(path);
+	u32 plen = str_len(path);
 	if (4 + plen + 1 >= n) {
 		send_error(id, "link payload has no module name");
 		return;
 	}
 	const char *name = path + plen + 1;
-	struct link_out lo = { image, sizeof(image), report, sizeof(report), 0, 0 };
-	report[0] = 0;
-	s32 status = 0;
-	s32 objlen = read_file(path);
-	if (objlen < 0) {
-		status = objlen;
-	} else if (qm(0, QM_SYMS, ksyms, sizeof(ksyms), &ksym_count) < 0) {
-		status = -38;
-	} else {
-		status = link_module(filebuf + 4, (u32)objlen, name, base, resolve_symbol, &lo);
-	}
+	struct link_out lo;
+	s32 status = link_object(path, name, base, &lo);
 	u8 *out = tx + ML_HEADER_SIZE;
 	u32 img = status == 0 && base ? lo.size : 0;
 	put32(out, (u32)-status);
@@ -395,32 +369,6 @@ static void serve_link(u32 id, const u8 *p, u32 n)
 	memcpy(out + 12, report, lo.report_len);
 	memcpy(out + 12 + lo.report_len, image, img);
 	send_frame(ML_FRAME_LINKED, id, out, 12 + lo.report_len + img);
-}
-
-/* Reads a whole file into filebuf + 4; returns its length, or -errno. */
-static s32 read_file(const char *path)
-{
-	s32 fd = sys3(SYS_open, (u32)path, O_RDONLY, 0);
-	if (fd < 0)
-		return fd;
-	u32 have = 0;
-	for (;;) {
-		u32 room = sizeof(filebuf) - 4 - have;
-		if (room == 0)
-			break;
-		s32 r = sys3(SYS_read, fd, (u32)(filebuf + 4 + have), room);
-		if (r == -EINTR)
-			continue;
-		if (r < 0) {
-			sys1(SYS_close, fd);
-			return r;
-		}
-		if (r == 0)
-			break;
-		have += (u32)r;
-	}
-	sys1(SYS_close, fd);
-	return (s32)have;
 }
 
 static void serve_read(u32 id, u8 *p, u32 n)
@@ -524,11 +472,11 @@ static void drain_frames(void)
  */
 static void make_low_latency(int fd)
 {
-	u32 ss[32];
-	if (sys3(SYS_ioctl, fd, TIOCGSERIAL, (u32)ss) < 0)
+	struct serial_struct ss;
+	if (sys3(SYS_ioctl, fd, TIOCGSERIAL, (u32)&ss) < 0)
 		return;
-	ss[4] |= ASYNC_LOW_LATENCY; /* struct serial_struct: type, line, port, irq, flags */
-	sys3(SYS_ioctl, fd, TIOCSSERIAL, (u32)ss);
+	ss.flags |= ASYNC_LOW_LATENCY;
+	sys3(SYS_ioctl, fd, TIOCSSERIAL, (u32)&ss);
 }
 
 static void make_raw(int fd)
@@ -539,10 +487,11 @@ static void make_raw(int fd)
 	t.c_iflag = 0;
 	t.c_oflag = 0;
 	t.c_lflag = 0;
-	/* CS8 | CREAD | CLOCAL, keeping the baud bits: no parity, no modem lines. */
-	t.c_cflag = (t.c_cflag & 0x100f) | 0000060 | 0000200 | 0004000;
-	t.c_cc[5] = 0; /* VTIME */
-	t.c_cc[6] = 1; /* VMIN */
+	/* Eight bits, no parity, no modem lines; the baud bits stay. */
+	t.c_cflag = (t.c_cflag & CBAUD) | CS8 | CREAD | CLOCAL;
+	/* A read returns as soon as one byte is there. */
+	t.c_cc[VTIME] = 0;
+	t.c_cc[VMIN] = 1;
 	sys3(SYS_ioctl, fd, TCSETS, (u32)&t);
 }
 
@@ -557,7 +506,7 @@ static void make_console(int fd)
 {
 	struct ktermios t;
 	if (sys3(SYS_ioctl, fd, TCGETS, (u32)&t) >= 0) {
-		t.c_iflag &= ~(0002000u | 0004000u | 0010000u); /* IXON, IXANY, IXOFF */
+		t.c_iflag &= ~(u32)(IXON | IXANY | IXOFF);
 		sys3(SYS_ioctl, fd, TCSETS, (u32)&t);
 	}
 }
@@ -566,38 +515,30 @@ static void make_console(int fd)
 
 static void say(const char *s)
 {
-	write_all(con_fd, s, slen(s));
+	write_all(con_fd, s, str_len(s));
 }
 
 static void say_hex(u32 v)
 {
-	char b[11];
-	b[0] = '0';
-	b[1] = 'x';
-	for (int i = 0; i < 8; i++)
-		b[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 15];
-	b[10] = 0;
-	say(b);
+	char b[NUM_TEXT_SIZE];
+	say(fmt_hex(b, v));
 }
 
 static void say_dec(u32 v)
 {
-	char b[11];
-	int i = 10;
-	b[i] = 0;
-	do {
-		b[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	say(b + i);
+	char b[NUM_TEXT_SIZE];
+	say(fmt_dec(b, v));
 }
 
-static const char *const errno_names[] = {
-	0, "EPERM", "ENOENT", "ESRCH", "EINTR", "EIO", "ENXIO", "E2BIG", "ENOEXEC", "EBADF", "ECHILD",
-	"EAGAIN", "ENOMEM", "EACCES", "EFAULT", "ENOTBLK", "EBUSY", "EEXIST", "EXDEV", "ENODEV", "ENOTDIR",
-	"EISDIR", "EINVAL", "ENFILE", "EMFILE", "ENOTTY", "ETXTBSY", "EFBIG", "ENOSPC", "ESPIPE", "EROFS",
-	"EMLINK", "EPIPE", "EDOM", "ERANGE", "EDEADLK", "ENAMETOOLONG", "ENOLCK", "ENOSYS",
-};
+/* An errno as its name and number, e.g. "ENOENT (2)". */
+static void say_errno(u32 e)
+{
+	const char *name = e < sizeof(errno_names) / sizeof(errno_names[0]) ? errno_names[e] : 0;
+	say(name ? name : "E?");
+	say(" (");
+	say_dec(e);
+	say(")");
+}
 
 /* Parses decimal or 0x-hex; returns 0 on a malformed number. */
 static int parse_num(const char *s, u32 *out)
@@ -629,7 +570,7 @@ static int parse_num(const char *s, u32 *out)
 static u32 name_arg(char *word)
 {
 	u32 v;
-	if (seq(word, "NULL"))
+	if (str_eq(word, "NULL"))
 		return 0;
 	if (word[0] == '@' && parse_num(word + 1, &v))
 		return v;
@@ -646,13 +587,9 @@ static void say_result(const char *call, u32 outcome, u32 word)
 		say(": the calling process died (signal ");
 		say_dec(word);
 		say(") - see the kernel messages above");
-	} else if (word >= 0xfffff001u) {
-		u32 e = (u32)-(s32)word;
+	} else if (is_error_return(word)) {
 		say(" = -1 ");
-		say(e < sizeof(errno_names) / sizeof(errno_names[0]) ? errno_names[e] : "E?");
-		say(" (");
-		say_dec(e);
-		say(")");
+		say_errno((u32)-(s32)word);
 	} else {
 		say(" = ");
 		say_hex(word);
@@ -677,28 +614,31 @@ static void shell_help(void)
 static void shell_insmod(const char *module)
 {
 	char path[96] = "/modules/";
-	u32 at = 9, i = 0;
-	while (module[i] && at + 3 < sizeof(path))
+	u32 at = str_len(path), i = 0;
+	while (module[i] && at + sizeof(".o") < sizeof(path))
 		path[at++] = module[i++];
-	memcpy(path + at, ".o", 3);
-	s32 objlen = read_file(path);
-	if (objlen < 0) {
+	memcpy(path + at, ".o", sizeof(".o"));
+	struct link_out lo;
+	u32 word, argv[ML_MAX_ARGS] = { 0 };
+	s32 r = link_object(path, module, 0, &lo);
+	if (r == -ENOENT) {
 		say("insmod: no such module in /modules (try hello)\n");
 		return;
 	}
-	struct link_out lo = { image, sizeof(image), report, sizeof(report), 0, 0 };
-	u32 word, argv[ML_MAX_ARGS] = { 0 };
-	if (qm(0, 4, ksyms, sizeof(ksyms), &ksym_count) < 0 || link_module(filebuf + 4, (u32)objlen, module, 0, resolve_symbol, &lo) != 0) {
-		say("insmod: cannot lay the module out\n");
+	if (r < 0) {
+		say("insmod: cannot lay the module out: ");
+		say_errno((u32)-r);
+		say("\n");
+		say(report);
 		return;
 	}
 	argv[0] = (u32)module;
 	argv[1] = lo.size;
-	u32 outcome = run_call(127, ML_NO_UID, argv, &word);
+	u32 outcome = run_call(SYS_create_module, ML_NO_UID, argv, &word);
 	say_result("create_module", outcome, word);
-	if (outcome != ML_OUTCOME_RETURNED || word >= 0xfffff001u)
+	if (outcome != ML_OUTCOME_RETURNED || is_error_return(word))
 		return;
-	if (link_module(filebuf + 4, (u32)objlen, module, word, resolve_symbol, &lo) != 0) {
+	if (link_object(path, module, word, &lo) != 0) {
 		say("insmod: link failed: ");
 		say(report);
 		return;
@@ -707,7 +647,7 @@ static void shell_insmod(const char *module)
 	say_dec(lo.size);
 	say(" bytes)\n");
 	argv[1] = (u32)image;
-	outcome = run_call(128, ML_NO_UID, argv, &word);
+	outcome = run_call(SYS_init_module, ML_NO_UID, argv, &word);
 	say_result("init_module", outcome, word);
 }
 
@@ -729,9 +669,9 @@ static void shell_line(char *line)
 		return;
 	u32 argv[ML_MAX_ARGS] = { 0 };
 	u32 uid = ML_NO_UID, word, outcome, size;
-	if (seq(w[0], "help")) {
+	if (str_eq(w[0], "help")) {
 		shell_help();
-	} else if (seq(w[0], "uname")) {
+	} else if (str_eq(w[0], "uname")) {
 		struct utsname u;
 		sys1(SYS_uname, (u32)&u);
 		say(u.sysname);
@@ -740,39 +680,39 @@ static void shell_line(char *line)
 		say(" ");
 		say(u.version);
 		say("\n");
-	} else if (seq(w[0], "insmod") && n == 2) {
+	} else if (str_eq(w[0], "insmod") && n == 2) {
 		shell_insmod(w[1]);
-	} else if (seq(w[0], "rmmod") && n == 2) {
+	} else if (str_eq(w[0], "rmmod") && n == 2) {
 		argv[0] = (u32)w[1];
-		outcome = run_call(129, ML_NO_UID, argv, &word);
+		outcome = run_call(SYS_delete_module, ML_NO_UID, argv, &word);
 		say_result("delete_module", outcome, word);
-	} else if (seq(w[0], "lsmod") && n == 1) {
+	} else if (str_eq(w[0], "lsmod") && n == 1) {
 		s32 r = read_file("/proc/modules");
 		if (r >= 0)
 			write_all(con_fd, filebuf + 4, (u32)r);
-	} else if (seq(w[0], "cat") && n == 2) {
+	} else if (str_eq(w[0], "cat") && n == 2) {
 		s32 r = read_file(w[1]);
 		if (r < 0) {
 			say("cat: cannot read that file\n");
 		} else {
 			write_all(con_fd, filebuf + 4, (u32)r);
 		}
-	} else if (seq(w[0], "create_module") && (n == 3 || n == 4)) {
+	} else if (str_eq(w[0], "create_module") && (n == 3 || n == 4)) {
 		if (!parse_num(w[2], &size) || (n == 4 && !parse_num(w[3], &uid))) {
 			say("create_module: SIZE and UID are numbers (decimal or 0x hex)\n");
 			return;
 		}
 		argv[0] = name_arg(w[1]);
 		argv[1] = size;
-		outcome = run_call(127, uid, argv, &word);
+		outcome = run_call(SYS_create_module, uid, argv, &word);
 		say_result("create_module", outcome, word);
-	} else if (seq(w[0], "delete_module") && (n == 2 || n == 3)) {
+	} else if (str_eq(w[0], "delete_module") && (n == 2 || n == 3)) {
 		if (n == 3 && !parse_num(w[2], &uid)) {
 			say("delete_module: UID is a number\n");
 			return;
 		}
 		argv[0] = name_arg(w[1]);
-		outcome = run_call(129, uid, argv, &word);
+		outcome = run_call(SYS_delete_module, uid, argv, &word);
 		say_result("delete_module", outcome, word);
 	} else {
 		say("unknown command; try: help\n");
@@ -808,8 +748,8 @@ static void serve_console(void)
 
 static void setup_files(void)
 {
-	sys3(SYS_mknod, (u32)"/dev/ttyS0", S_IFCHR | 0600, (4 << 8) | 64);
-	sys3(SYS_mknod, (u32)"/dev/ttyS1", S_IFCHR | 0600, (4 << 8) | 65);
+	sys3(SYS_mknod, (u32)"/dev/ttyS0", S_IFCHR | 0600, DEV_TTYS0);
+	sys3(SYS_mknod, (u32)"/dev/ttyS1", S_IFCHR | 0600, DEV_TTYS1);
 	sys5(SYS_mount, (u32)"proc", (u32)"/proc", (u32)"proc", 0, 0);
 }
 
@@ -821,7 +761,7 @@ static void main_loop(void)
 		if (con_fd >= 0)
 			fds[con_fd / 32] |= 1u << (con_fd % 32);
 		int maxfd = (proto_fd > con_fd ? proto_fd : con_fd) + 1;
-		s32 r = sys5(SYS_newselect, maxfd, (u32)fds, 0, 0, 0);
+		s32 r = sys5(SYS__newselect, maxfd, (u32)fds, 0, 0, 0);
 		if (r <= 0)
 			continue;
 		if (fds[proto_fd / 32] & (1u << (proto_fd % 32))) {
@@ -861,7 +801,7 @@ void agent_main(void)
 		say_dec((u32)-proto_fd);
 		say("); is the second serial port enabled?\n");
 		for (;;)
-			sys5(SYS_newselect, 0, 0, 0, 0, 0);
+			sys5(SYS__newselect, 0, 0, 0, 0, 0);
 	}
 	make_raw(proto_fd);
 	make_low_latency(proto_fd);
@@ -871,7 +811,7 @@ void agent_main(void)
 
 	struct utsname u;
 	sys1(SYS_uname, (u32)&u);
-	u32 a = slen(u.release) + 1, b = slen(u.version) + 1;
+	u32 a = str_len(u.release) + 1, b = str_len(u.version) + 1;
 	memcpy(tx + ML_HEADER_SIZE, u.release, a);
 	memcpy(tx + ML_HEADER_SIZE + a, u.version, b);
 	send_frame(ML_FRAME_READY, 0, tx + ML_HEADER_SIZE, a + b);

@@ -1,6 +1,7 @@
 /**
- * Builds the guest side: protocol.h from harness/protocol.ts, the agent with
- * the machine's gcc, and the two initial root file systems the kernels boot:
+ * Builds the guest side: protocol.h from harness/protocol.ts, linux.h from
+ * harness/calls/linux-i386.ts, the agent with the machine's gcc, and the two
+ * initial root file systems the kernels boot:
  *   images/initrd-2.4.ext2.gz    gzipped ext2 (128-byte inodes, no features) for 2.4
  *   images/initramfs-6.1.cpio.gz gzipped newc cpio for 6.1
  * Every output is reproducible (fixed times, uuid, hash seed, gzip header), so
@@ -15,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { CHAR_DEVICES, ERRNO, ERRNO_NAMES, MAX_ERRNO, QUERY_WHICH, SYSCALLS } from '../harness/calls/linux-i386.ts';
 import { cHeaderConstants } from '../harness/protocol.ts';
 import { writeCpio } from './cpio.ts';
 import { CHECKSUMS_FILE, GUEST_DIR, IMAGES_DIR, INITRAMFS_61, INITRD_24 } from './paths.ts';
@@ -28,6 +30,36 @@ export function protocolHeader(): string {
     '#ifndef MODLAB_PROTOCOL_H',
     '#define MODLAB_PROTOCOL_H',
     ...cHeaderConstants().map(([name, value]) => `#define ${name} ${value >>> 0}u`),
+    '#endif',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** The 16-bit dev_t that 2.4's mknod takes (later kernels read small numbers the same way). */
+function oldDev([major, minor]: readonly [number, number]): number {
+  return (major << 8) | minor;
+}
+
+export function linuxHeader(): string {
+  const names = ERRNO_NAMES.map((name) => (name ? `"${name}"` : '0'));
+  const rows: string[] = [];
+  for (let i = 0; i < names.length; i += 10) rows.push(`\t${names.slice(i, i + 10).join(', ')},`);
+  const lines = [
+    '/* Generated from harness/calls/linux-i386.ts by guest/build.ts: do not edit. */',
+    '#ifndef MODLAB_LINUX_H',
+    '#define MODLAB_LINUX_H',
+    ...Object.entries(SYSCALLS)
+      .sort(([, a], [, b]) => a - b)
+      .map(([name, n]) => `#define SYS_${name} ${n}`),
+    ...Object.entries(ERRNO).map(([name, n]) => `#define ${name} ${n}`),
+    `#define MAX_ERRNO ${MAX_ERRNO}`,
+    ...Object.entries(QUERY_WHICH).map(([name, n]) => `#define ${name} ${n}`),
+    ...Object.entries(CHAR_DEVICES).map(([name, dev]) => `#define DEV_${name.toUpperCase()} 0x${oldDev(dev).toString(16).padStart(4, '0')} /* ${dev.join(':')} */`),
+    '/* errno names by number, 0 where a number has none. */',
+    'static const char *const errno_names[] = {',
+    ...rows,
+    '};',
     '#endif',
     '',
   ];
@@ -51,7 +83,7 @@ export function buildAgent(outFile: string): Uint8Array {
       '-ffreestanding', '-nostdlib', '-static', '-fno-pic', '-no-pie',
       '-fno-stack-protector', '-fcf-protection=none', '-fno-asynchronous-unwind-tables',
       '-fno-builtin', '-Wl,--build-id=none', '-Wl,-z,noseparate-code', '-Wl,-e,_start',
-      '-o', outFile, join(GUEST_DIR, 'agent.c'), join(GUEST_DIR, 'link.c'),
+      '-o', outFile, ...['agent.c', 'link.c', 'runtime.c'].map((f) => join(GUEST_DIR, f)),
     ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
@@ -107,9 +139,7 @@ function ext2Initrd(agent: Uint8Array, work: string): Uint8Array {
 function cpioInitramfs(agent: Uint8Array): Uint8Array {
   const cpio = writeCpio([
     { path: 'dev', type: 'dir', mode: 0o755 },
-    { path: 'dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },
-    { path: 'dev/ttyS0', type: 'char', mode: 0o600, major: 4, minor: 64 },
-    { path: 'dev/ttyS1', type: 'char', mode: 0o600, major: 4, minor: 65 },
+    ...Object.entries(CHAR_DEVICES).map(([name, [major, minor]]) => ({ path: `dev/${name}`, type: 'char' as const, mode: 0o600, major, minor })),
     { path: 'proc', type: 'dir', mode: 0o755 },
     { path: 'sbin', type: 'dir', mode: 0o755 },
     { path: 'sbin/init', type: 'file', mode: 0o755, data: agent },
@@ -129,6 +159,7 @@ export function checksumModule(images: Record<string, Uint8Array>): string {
 
 export function buildGuest(outDir: string): { agent: Uint8Array; initrd: Uint8Array; initramfs: Uint8Array } {
   writeFileSync(join(GUEST_DIR, 'protocol.h'), protocolHeader());
+  writeFileSync(join(GUEST_DIR, 'linux.h'), linuxHeader());
   const work = mkdtempSync(join(tmpdir(), 'modlab-guest-'));
   try {
     const agent = buildAgent(join(work, 'agent'));

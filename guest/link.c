@@ -23,10 +23,11 @@
  * Offsets are from the start of the image; values are hex.
  */
 #include "link.h"
+#include "linux.h"
+#include "runtime.h"
 
-void *memcpy(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
-
+#define EI_CLASS 4
+#define ELFCLASS32 1
 #define EM_386 3
 #define ET_REL 1
 #define SHT_SYMTAB 2
@@ -36,8 +37,12 @@ void *memset(void *dst, int c, size_t n);
 #define SHN_UNDEF 0
 #define SHN_ABS 0xfff1
 #define SHN_COMMON 0xfff2
+#define STT_SECTION 3
 #define R_386_32 1
 #define R_386_PC32 2
+/* 2.4's struct module_symbol { value, name } and struct module_ref { dep, ref, next_ref }. */
+#define MODULE_SYMBOL_SIZE 8
+#define MODULE_REF_SIZE 12
 #define MAX_SECTIONS 64
 #define MAX_DEPS 8
 #define MAX_SYMS 4096
@@ -63,21 +68,6 @@ struct rel {
 /* struct module's members, as word indexes into the header. */
 enum { M_SIZE_OF_STRUCT, M_NEXT, M_NAME, M_SIZE, M_USECOUNT, M_FLAGS, M_NSYMS, M_NDEPS, M_SYMS, M_DEPS, M_REFS, M_INIT, M_CLEANUP };
 
-static u32 str_len(const char *s)
-{
-	u32 n = 0;
-	while (s[n])
-		n++;
-	return n;
-}
-
-static int str_eq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
-
 static void put(struct link_out *o, const char *s)
 {
 	while (*s && o->report_len + 1 < o->report_cap)
@@ -87,11 +77,8 @@ static void put(struct link_out *o, const char *s)
 
 static void put_hex(struct link_out *o, u32 v)
 {
-	char b[11] = "0x";
-	for (int i = 0; i < 8; i++)
-		b[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 15];
-	b[10] = 0;
-	put(o, b);
+	char b[NUM_TEXT_SIZE];
+	put(o, fmt_hex(b, v));
 }
 
 static void line(struct link_out *o, const char *kind, const char *a, const char *b)
@@ -111,7 +98,7 @@ static s32 fail(struct link_out *o, const char *msg, const char *detail)
 {
 	line(o, "error", msg, detail);
 	put(o, "\n");
-	return -8; /* ENOEXEC: the object cannot be linked */
+	return -ENOEXEC; /* the object cannot be linked */
 }
 
 static u32 align_up(u32 v, u32 a)
@@ -123,7 +110,7 @@ s32 link_module(const u8 *obj, u32 objlen, const char *name, u32 base, resolve_f
 {
 	const struct ehdr *eh = (const struct ehdr *)obj;
 	out->report_len = 0;
-	if (objlen < sizeof(struct ehdr) || obj[0] != 0x7f || obj[1] != 'E' || obj[2] != 'L' || obj[3] != 'F' || obj[4] != 1)
+	if (objlen < sizeof(struct ehdr) || obj[0] != 0x7f || obj[1] != 'E' || obj[2] != 'L' || obj[3] != 'F' || obj[EI_CLASS] != ELFCLASS32)
 		return fail(out, "not a 32-bit ELF object", 0);
 	if (eh->type != ET_REL || eh->machine != EM_386)
 		return fail(out, "not an i386 relocatable object", 0);
@@ -198,7 +185,7 @@ s32 link_module(const u8 *obj, u32 objlen, const char *name, u32 base, resolve_f
 	}
 	at = align_up(at, 4);
 	u32 deps_at = at;
-	at += ndeps * 12;
+	at += ndeps * MODULE_REF_SIZE;
 	out->size = align_up(at, 16);
 	if (base == 0)
 		return 0;
@@ -222,13 +209,11 @@ s32 link_module(const u8 *obj, u32 objlen, const char *name, u32 base, resolve_f
 	}
 	if (ndeps) {
 		line(out, "layout", "deps", 0);
-		put(out, "\t"), put_hex(out, deps_at), put(out, "\t"), put_hex(out, ndeps * 12), put(out, "\n");
+		put(out, "\t"), put_hex(out, deps_at), put(out, "\t"), put_hex(out, ndeps * MODULE_REF_SIZE), put(out, "\n");
 	}
-	/* struct module_ref { dep, ref, next_ref }: the kernel fills in ref and next_ref. */
-	for (u32 d = 0; d < ndeps; d++) {
-		u32 *ref = (u32 *)(img + deps_at + d * 12);
-		ref[0] = deps[d];
-	}
+	/* Each struct module_ref names its dep; the kernel fills in ref and next_ref. */
+	for (u32 d = 0; d < ndeps; d++)
+		put32(img + deps_at + d * MODULE_REF_SIZE, deps[d]);
 	for (u32 i = 1; i < nsyms; i++) {
 		if (syms[i].shndx != SHN_UNDEF)
 			continue;
@@ -246,11 +231,11 @@ s32 link_module(const u8 *obj, u32 objlen, const char *name, u32 base, resolve_f
 		if (sh[i].offset + sh[i].size > objlen)
 			return fail(out, "relocations out of bounds", shstr + sh[i].name);
 		for (u32 k = 0; k < n; k++) {
-			u32 symi = r[k].info >> 8, type = r[k].info & 0xff;
+			u32 symi = r[k].info >> 8, type = r[k].info & 0xff; /* ELF32_R_SYM, ELF32_R_TYPE */
 			if (symi >= nsyms || r[k].offset + 4 > target->size)
 				return fail(out, "bad relocation", shstr + sh[i].name);
 			u8 *place = img + where[sh[i].info] + r[k].offset;
-			u32 addend = (u32)place[0] | (u32)place[1] << 8 | (u32)place[2] << 16 | (u32)place[3] << 24;
+			u32 addend = get32(place);
 			u32 p = base + where[sh[i].info] + r[k].offset, v;
 			if (type == R_386_32)
 				v = value[symi] + addend;
@@ -258,9 +243,9 @@ s32 link_module(const u8 *obj, u32 objlen, const char *name, u32 base, resolve_f
 				v = value[symi] + addend - p;
 			else
 				return fail(out, "unsupported relocation type", shstr + sh[i].name);
-			place[0] = (u8)v, place[1] = (u8)(v >> 8), place[2] = (u8)(v >> 16), place[3] = (u8)(v >> 24);
+			put32(place, v);
 			const struct sym *s = &syms[symi];
-			const char *what = (s->info & 15) == 3 ? shstr + sh[s->shndx].name : strtab + s->name;
+			const char *what = (s->info & 15) == STT_SECTION ? shstr + sh[s->shndx].name : strtab + s->name;
 			line(out, "reloc", type == R_386_32 ? "R_386_32" : "R_386_PC32", shstr + target->name);
 			put(out, "\t"), put_hex(out, r[k].offset), put(out, "\t"), put(out, what), put(out, "\t"), put_hex(out, v), put(out, "\n");
 		}
@@ -275,7 +260,7 @@ s32 link_module(const u8 *obj, u32 objlen, const char *name, u32 base, resolve_f
 	m[M_CLEANUP] = cleanup;
 	if (ksymtab >= 0) {
 		m[M_SYMS] = base + where[ksymtab];
-		m[M_NSYMS] = sh[ksymtab].size / 8;
+		m[M_NSYMS] = sh[ksymtab].size / MODULE_SYMBOL_SIZE;
 	}
 	if (ndeps) {
 		m[M_DEPS] = base + deps_at;

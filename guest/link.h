@@ -6,7 +6,7 @@
 #ifndef MODLAB_LINK_H
 #define MODLAB_LINK_H
 
-#include "sys.h"
+#include "types.h"
 
 /* 2.4's struct module on i386, all members up to kernel_data: 24 words. */
 #define MOD_HEADER_SIZE 96

@@ -6,39 +6,26 @@
 #ifndef MODLAB_SYS_H
 #define MODLAB_SYS_H
 
-typedef unsigned int u32;
-typedef int s32;
-typedef unsigned short u16;
-typedef unsigned char u8;
-typedef unsigned int size_t;
+#include "types.h"
+#include "linux.h"
 
-#define SYS_exit 1
-#define SYS_fork 2
-#define SYS_read 3
-#define SYS_write 4
-#define SYS_open 5
-#define SYS_close 6
-#define SYS_waitpid 7
-#define SYS_mknod 14
-#define SYS_mount 21
-#define SYS_pipe 42
-#define SYS_clone 120
-#define SYS_ioctl 54
-#define SYS_setsid 66
-#define SYS_uname 122
-#define SYS_newselect 142
-#define SYS_query_module 167
-#define SYS_setuid32 213
+/* Whether a raw return word is an error, -MAX_ERRNO..-1 (as libc decides). */
+static inline int is_error_return(u32 word)
+{
+	return word >= (u32)-MAX_ERRNO;
+}
 
 #define O_RDONLY 0
 #define O_RDWR 2
 #define O_NOCTTY 0400
+#define O_NONBLOCK 04000
+#define F_SETFL 4
 #define S_IFCHR 0020000
-#define EINTR 4
 #define SIGCHLD 17
 #define CLONE_VM 0x00000100
 #define CLONE_VFORK 0x00004000
-#define EEXIST 17
+/* The signal that killed a child, from its waitpid status. */
+#define WTERMSIG(status) ((status) & 0x7f)
 
 /* 2.4's struct new_utsname: six fields of 65 bytes. */
 struct utsname {
@@ -51,8 +38,25 @@ struct ktermios {
 	u8 c_line;
 	u8 c_cc[19];
 };
+#define VTIME 5
+#define VMIN 6
+#define IXON 0002000
+#define IXANY 0004000
+#define IXOFF 0010000
+#define CBAUD 0010017
+#define CS8 0000060
+#define CREAD 0000200
+#define CLOCAL 0004000
 #define TCGETS 0x5401
 #define TCSETS 0x5402
+
+/* The head of the kernel's struct serial_struct, with room for the rest of it. */
+struct serial_struct {
+	s32 type, line;
+	u32 port;
+	s32 irq, flags;
+	u32 rest[27];
+};
 #define TIOCGSERIAL 0x541e
 #define TIOCSSERIAL 0x541f
 #define ASYNC_LOW_LATENCY 0x2000

@@ -1,11 +1,50 @@
 /**
- * The one error type for "this kernel image cannot be supplied". Environment-free
- * (it is shared with the browser build). Its message is written for a person:
- * one sentence saying which image, where we looked and what to do about it, so
- * the CLI can print it as is instead of a stack trace.
+ * Every error class modlab throws, in one place. Each message is written for a
+ * person: one sentence naming what was wrong, so the CLI and the page print it
+ * as is instead of a stack trace. What they mean to a caller:
+ *   InputError     input modlab itself cannot use; nothing reached the guest (CLI exit 2)
+ *   ImageError     a kernel image cannot be supplied (exit 3)
+ *   BootError      a kernel did not boot to the agent (exit 4)
+ *   CrashError     the kernel crashed while a request was outstanding
+ *   TransportError the agent did not answer in time, or the machine went away
+ *   SnapshotError  a stored machine is not usable (it is deleted, never used)
  */
 
-/** Lets callers branch on the kind of failure without parsing the message. */
+/** Input modlab cannot use; the message names the field and says what to do. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+export class BootError extends Error {
+  override name = 'BootError';
+}
+
+/** What the kernel did to itself: an oops (or BUG), a panic, or its OOM killer striking. */
+export type CrashKind = 'oops' | 'panic' | 'oom';
+
+export class CrashError extends Error {
+  override name = 'CrashError';
+  constructor(readonly crash: CrashKind) {
+    super(`the kernel crashed (${crash})`);
+  }
+}
+
+/** The serial transport to the agent failed: no answer by the deadline, closed, or refused. */
+export class TransportError extends Error {
+  override name = 'TransportError';
+  constructor(
+    message: string,
+    readonly reason: 'timeout' | 'closed' | 'agent',
+  ) {
+    super(message);
+  }
+}
+
+export class SnapshotError extends Error {
+  override name = 'SnapshotError';
+}
+
+/** Why a kernel image cannot be supplied; lets callers branch without parsing the message. */
 export type ImageErrorCode =
   | 'unknown-kernel' // the id is not in the manifest
   | 'not-found' // no source (cache, mirror, download) produced a verified file

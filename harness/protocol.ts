@@ -271,10 +271,19 @@ export class PayloadWriter {
 /** Argument of a CALL frame. */
 export type CallArg = { kind: 'value'; value: number } | { kind: 'buffer'; bytes: Uint8Array } | { kind: 'out'; size: number };
 
-export function encodeCall(syscall: number, uid: number | null, args: readonly CallArg[]): Uint8Array {
-  if (args.length > MAX_ARGS) throw new RangeError(`at most ${MAX_ARGS} arguments`);
-  const w = new PayloadWriter().u32(syscall).u32(uid === null ? NO_UID : uid).u32(args.length);
-  for (const a of args) {
+/* ---- Requests and their replies: payload codecs, then the one table ---- */
+
+export interface CallRequest {
+  syscall: number;
+  /** null: the call runs as root (NO_UID on the wire). */
+  uid: number | null;
+  args: readonly CallArg[];
+}
+
+export function encodeCall(req: CallRequest): Uint8Array {
+  if (req.args.length > MAX_ARGS) throw new RangeError(`at most ${MAX_ARGS} arguments`);
+  const w = new PayloadWriter().u32(req.syscall).u32(req.uid === null ? NO_UID : req.uid).u32(req.args.length);
+  for (const a of req.args) {
     if (a.kind === 'value') w.u32(ArgKind.Value).u32(a.value);
     else if (a.kind === 'out') w.u32(ArgKind.Out).u32(a.size);
     else w.u32(ArgKind.Buffer).u32(a.bytes.length).bytes(a.bytes);
@@ -282,12 +291,12 @@ export function encodeCall(syscall: number, uid: number | null, args: readonly C
   return w.finish();
 }
 
-export type DecodedResult =
+export type CallReply =
   | { outcome: 'returned'; eax: number; out: Uint8Array[] }
   | { outcome: 'killed'; signal: number }
   | { outcome: 'setup-failed'; errno: number };
 
-export function decodeResult(payload: Uint8Array): DecodedResult | null {
+export function decodeResult(payload: Uint8Array): CallReply | null {
   if (payload.length < 8) return null;
   const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
   const outcome = view.getUint32(0, true);
@@ -315,19 +324,31 @@ export function decodeResult(payload: Uint8Array): DecodedResult | null {
   }
 }
 
-export function encodeLink(base: number, path: string, name: string): Uint8Array {
-  const text = new TextEncoder();
-  return new PayloadWriter().u32(base).bytes(text.encode(`${path}\0${name}\0`)).finish();
+export interface LinkRequest {
+  /** Kernel address to link for; 0 only lays the object out. */
+  base: number;
+  /** The ELF object in the guest. */
+  path: string;
+  /** The module name written into the image. */
+  name: string;
 }
 
-export interface DecodedLink {
+export function encodeLink(req: LinkRequest): Uint8Array {
+  return new PayloadWriter().u32(req.base).bytes(new TextEncoder().encode(`${req.path}\0${req.name}\0`)).finish();
+}
+
+export interface LinkReply {
+  /** 0: linked (or laid out). */
   errno: number;
+  /** The image size, which create_module must reserve. */
   size: number;
+  /** The agent's report, lines described in guest/link.c. */
   report: string;
+  /** The linked image (empty when only laid out, or on failure). */
   image: Uint8Array;
 }
 
-export function decodeLinked(payload: Uint8Array): DecodedLink | null {
+export function decodeLinked(payload: Uint8Array): LinkReply | null {
   if (payload.length < 12) return null;
   const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
   const reportLength = view.getUint32(8, true);
@@ -340,10 +361,56 @@ export function decodeLinked(payload: Uint8Array): DecodedLink | null {
   };
 }
 
-export function decodeFile(payload: Uint8Array): { errno: number; bytes: Uint8Array } | null {
+export interface ReadRequest {
+  path: string;
+}
+
+export function encodeRead(req: ReadRequest): Uint8Array {
+  return new TextEncoder().encode(req.path);
+}
+
+export interface FileReply {
+  /** 0 on success. */
+  errno: number;
+  bytes: Uint8Array;
+}
+
+export function decodeFile(payload: Uint8Array): FileReply | null {
   if (payload.length < 4) return null;
   const errno = new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0, true);
   return { errno, bytes: payload.slice(4) };
+}
+
+/** PING and PONG carry nothing. */
+export type Empty = Record<string, never>;
+const encodeEmpty = (_request: Empty): Uint8Array => new Uint8Array(0);
+/** An empty reply; anything else is malformed. */
+const decodeEmpty = (payload: Uint8Array): Empty | null => (payload.length === 0 ? {} : null);
+
+/**
+ * Every request the host makes, with the frame type of the request, the
+ * frame type its reply must have, and the codecs for both payloads. The agent
+ * client (harness/agent/client.ts) is typed from this table alone.
+ */
+export const REQUESTS = {
+  call: { type: FrameType.Call, reply: FrameType.Result, encode: encodeCall, decode: decodeResult },
+  link: { type: FrameType.Link, reply: FrameType.Linked, encode: encodeLink, decode: decodeLinked },
+  read: { type: FrameType.Read, reply: FrameType.File, encode: encodeRead, decode: decodeFile },
+  ping: { type: FrameType.Ping, reply: FrameType.Pong, encode: encodeEmpty, decode: decodeEmpty },
+} as const;
+export type RequestName = keyof typeof REQUESTS;
+export type RequestOf<N extends RequestName> = Parameters<(typeof REQUESTS)[N]['encode']>[0];
+export type ReplyOf<N extends RequestName> = NonNullable<ReturnType<(typeof REQUESTS)[N]['decode']>>;
+
+export interface ReadyNotice {
+  release: string;
+  version: string;
+}
+
+/** READY's payload: utsname release and version, each NUL-terminated. */
+export function decodeReady(payload: Uint8Array): ReadyNotice {
+  const [release = '', version = ''] = new TextDecoder().decode(payload).split('\0');
+  return { release, version };
 }
 
 /** The constants the C agent needs, in the order they appear in protocol.h. */

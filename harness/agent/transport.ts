@@ -1,20 +1,13 @@
 /**
- * Request/response over the protocol port. Bytes from the guest go in through
+ * The frame transport to the agent over the protocol port (ttyS1): request
+ * ids, deadlines and flow control, nothing about what the frames mean (that
+ * is the agent client's, harness/agent/client.ts). Bytes from the guest go in through
  * `feed`; requests go out through the `write` function given at construction.
  * Every request has a deadline; replies are matched by id, and anything that
  * matches nothing is counted and dropped.
  */
-import { FrameDecoder, FrameType, SEND_WINDOW, decodeFile, encodeFrame, type Frame } from '../protocol.ts';
-
-export class LinkError extends Error {
-  override name = 'LinkError';
-  constructor(
-    message: string,
-    readonly reason: 'timeout' | 'closed' | 'agent',
-  ) {
-    super(message);
-  }
-}
+import { TransportError } from '../errors.ts';
+import { FrameDecoder, FrameType, SEND_WINDOW, encodeFrame, type Frame } from '../protocol.ts';
 
 interface Pending {
   resolve: (f: Frame) => void;
@@ -24,7 +17,7 @@ interface Pending {
   end: number;
 }
 
-export class SerialLink {
+export class FrameChannel {
   private readonly decoder = new FrameDecoder();
   private readonly pending = new Map<number, Pending>();
   private readonly waiters: Array<{ type: number; resolve: (f: Frame) => void; fail: (e: Error) => void }> = [];
@@ -85,7 +78,7 @@ export class SerialLink {
     this.acked = Math.max(this.acked, Math.min(p.end, this.written));
     this.pump();
     if (frame.type === FrameType.Error) {
-      p.reject(new LinkError(`the guest agent refused the request: ${new TextDecoder().decode(frame.payload)}`, 'agent'));
+      p.reject(new TransportError(`the guest agent refused the request: ${new TextDecoder().decode(frame.payload)}`, 'agent'));
     } else {
       p.resolve(frame);
     }
@@ -97,7 +90,7 @@ export class SerialLink {
       const timer = setTimeout(() => {
         const i = this.waiters.indexOf(entry);
         if (i >= 0) this.waiters.splice(i, 1);
-        reject(new LinkError(`${what} did not arrive within ${timeoutMs} ms`, 'timeout'));
+        reject(new TransportError(`${what} did not arrive within ${timeoutMs} ms`, 'timeout'));
       }, timeoutMs);
       const entry = {
         type,
@@ -121,7 +114,7 @@ export class SerialLink {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new LinkError(`${what}: the guest did not answer within ${timeoutMs} ms`, 'timeout'));
+        reject(new TransportError(`${what}: the guest did not answer within ${timeoutMs} ms`, 'timeout'));
       }, timeoutMs);
       this.queued += bytes.length;
       this.pending.set(id, { resolve, reject, timer, end: this.queued });
@@ -148,11 +141,13 @@ export class SerialLink {
     }
   }
 
-  async readFile(path: string, timeoutMs: number): Promise<{ errno: number; bytes: Uint8Array }> {
-    const frame = await this.request(FrameType.Read, new TextEncoder().encode(path), timeoutMs, `reading ${path}`);
-    const file = frame.type === FrameType.File ? decodeFile(frame.payload) : null;
-    if (!file) throw new LinkError(`reading ${path}: malformed reply from the guest`, 'agent');
-    return file;
+  /** A request that gets no reply (EXIT: init exits and the kernel panics). */
+  send(type: number, payload: Uint8Array): void {
+    if (this.closedWith) return;
+    const bytes = encodeFrame({ type, id: this.nextId++, payload });
+    this.queued += bytes.length;
+    this.outbox.push(bytes);
+    this.pump();
   }
 
   /** Fails every pending request with `error`; later requests fail at once. */

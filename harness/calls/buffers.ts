@@ -2,7 +2,8 @@
  * What query_module(2) and get_kernel_syms(2) write into their buffers, as
  * typed data (layouts from Linux 2.4's kernel/module.c on i386).
  */
-import { KERNEL_SYM_SIZE, type Call, type QueryWhich } from './model.ts';
+import { KERNEL_SYM_SIZE, type QueryWhich } from './args.ts';
+import type { Call } from './model.ts';
 
 export interface KernelSymbol {
   value: number;

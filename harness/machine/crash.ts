@@ -4,7 +4,7 @@
  * killer strikes (on these small guests it may pick init, which leaves the
  * machine unusable, so modlab treats it as a crash too).
  */
-export type CrashKind = 'oops' | 'panic' | 'oom';
+import type { CrashKind } from '../errors.ts';
 
 const PANIC = /Kernel panic/;
 const OOM = /Out of Memory: Killed process|Out of memory: Kill/;

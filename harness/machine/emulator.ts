@@ -6,9 +6,9 @@
 import { V86 } from 'v86';
 import type { KernelImage } from '../../kernel-images/manifest.ts';
 import type { BootAssets } from './assets.ts';
-import { detectCrash, type CrashKind } from './crash.ts';
-import { FrameType } from '../protocol.ts';
-import { LinkError, SerialLink } from '../agent/transport.ts';
+import { AgentClient } from '../agent/client.ts';
+import { BootError, CrashError, TransportError, type CrashKind } from '../errors.ts';
+import { detectCrash } from './crash.ts';
 import type { Snapshot } from './snapshot.ts';
 import { ALL_TUNINGS, applyDeviceTuning, clearSerialInput, setJit, v86Options, type Tuning } from './v86-config.ts';
 
@@ -16,17 +16,6 @@ import { ALL_TUNINGS, applyDeviceTuning, clearSerialInput, setJit, v86Options, t
 const CONSOLE_KEEP = 256 * 1024;
 /** A restored agent answers a ping in milliseconds; this only catches a snapshot that does not come back. */
 const RESTORE_PING_MS = 5000;
-
-export class CrashError extends Error {
-  override name = 'CrashError';
-  constructor(readonly crash: CrashKind) {
-    super(`the kernel crashed (${crash})`);
-  }
-}
-
-export class BootError extends Error {
-  override name = 'BootError';
-}
 
 export interface EmulatorOptions {
   bootTimeoutMs: number;
@@ -38,7 +27,7 @@ export interface EmulatorOptions {
 }
 
 export class Emulator {
-  link = new SerialLink((bytes) => this.v86.serial_send_bytes(1, bytes));
+  agent = this.newAgent();
   release = '';
   version = '';
   /** Time from start() (or restore()) to a ready agent. */
@@ -62,8 +51,12 @@ export class Emulator {
     private readonly v86: V86,
     private readonly options: EmulatorOptions,
   ) {
-    v86.add_listener('serial1-output-byte', (b) => this.link.feedByte(b));
+    v86.add_listener('serial1-output-byte', (b) => this.agent.feedByte(b));
     v86.add_listener('serial0-output-byte', (b) => this.consoleByte(b));
+  }
+
+  private newAgent(): AgentClient {
+    return new AgentClient((bytes) => this.v86.serial_send_bytes(1, bytes));
   }
 
   /** Brings up a new v86 instance: restored from `snapshot` when given, booted otherwise. */
@@ -86,7 +79,7 @@ export class Emulator {
       const tail = emu.consoleTail(1500);
       await emu.destroy();
       if (snapshot) throw e;
-      const why = e instanceof CrashError ? `the kernel crashed while booting (${e.crash})` : e instanceof LinkError ? e.message : String(e);
+      const why = e instanceof CrashError ? `the kernel crashed while booting (${e.crash})` : e instanceof TransportError ? e.message : String(e);
       throw new BootError(`Kernel ${assets.kernel.id} did not boot to the agent: ${why}. Last console output:\n${tail}`);
     }
   }
@@ -102,19 +95,18 @@ export class Emulator {
   }
 
   private async bootCold(): Promise<void> {
-    const ready = this.link.waitFor(FrameType.Ready, this.options.bootTimeoutMs, `the agent's ready signal from kernel ${this.kernel.id}`);
+    const ready = this.agent.ready(this.options.bootTimeoutMs, `the agent's ready signal from kernel ${this.kernel.id}`);
     await this.v86.run();
-    const frame = await Promise.race([
+    const { release, version } = await Promise.race([
       ready,
       this.crashed().then((kind) => {
         throw new CrashError(kind);
       }),
     ]);
-    const [release = '', version = ''] = new TextDecoder().decode(frame.payload).split('\0');
     this.release = release;
     this.version = version;
     // A round trip leaves the agent waiting for input with nothing half-sent: the state to save.
-    await this.link.request(FrameType.Ping, new Uint8Array(0), this.options.bootTimeoutMs, 'a ping after boot');
+    await this.agent.request('ping', {}, this.options.bootTimeoutMs, 'a ping after boot');
     if (!this.options.keepJit) setJit(this.v86, false);
   }
 
@@ -123,11 +115,11 @@ export class Emulator {
    * instance, and waits for the agent to answer. Throws if it does not.
    */
   async restore(snapshot: Snapshot): Promise<void> {
-    if (this.destroyed) throw new LinkError('the machine was shut down', 'closed');
+    if (this.destroyed) throw new TransportError('the machine was shut down', 'closed');
     const t0 = performance.now();
     await this.v86.stop();
-    this.link.close(new LinkError('the machine was reset', 'closed'));
-    this.link = new SerialLink((bytes) => this.v86.serial_send_bytes(1, bytes));
+    this.agent.close(new TransportError('the machine was reset', 'closed'));
+    this.agent = this.newAgent();
     this.console = '';
     this.consoleDropped = 0;
     this.lineStart = 0;
@@ -138,7 +130,7 @@ export class Emulator {
     clearSerialInput(this.v86);
     if (!this.options.keepJit) setJit(this.v86, false);
     await this.v86.run();
-    await this.link.request(FrameType.Ping, new Uint8Array(0), RESTORE_PING_MS, 'the restored agent');
+    await this.agent.request('ping', {}, RESTORE_PING_MS, 'the restored agent');
     this.release = snapshot.release;
     this.version = snapshot.version;
     this.restored = true;
@@ -228,7 +220,7 @@ export class Emulator {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.link.close(new LinkError('the machine was shut down', 'closed'));
+    this.agent.close(new TransportError('the machine was shut down', 'closed'));
     await this.v86.destroy();
   }
 }

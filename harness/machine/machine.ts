@@ -7,15 +7,17 @@
  * reset costs milliseconds rather than a boot.
  */
 import { DEFAULT_KERNEL, findKernel, KERNEL_IDS, type KernelId, type KernelImage } from '../../kernel-images/manifest.ts';
-import type { AssetProvider, BootAssets } from './assets.ts';
-import { InputError, MODULE_FILES, toSyscall, validateCall, type Call, type ModuleName, type NameArg } from '../calls/model.ts';
-import type { CrashKind } from './crash.ts';
-import { BootError, CrashError, Emulator } from './emulator.ts';
-import { decodeLinked, decodeResult, encodeCall, encodeLink, FrameType, type DecodedLink } from '../protocol.ts';
-import { resultFromEax, type CallRecord, type CallResult } from '../calls/record.ts';
+import type { ModuleName, NameArg } from '../calls/args.ts';
 import { callData } from '../calls/buffers.ts';
 import { errnoName } from '../calls/errno.ts';
-import { LinkError } from '../agent/transport.ts';
+import { parseLinkReport } from '../calls/link-report.ts';
+import { checkCall, toWire, type Call } from '../calls/model.ts';
+import { resultFromEax, type CallRecord, type CallResult, type LinkRecord } from '../calls/record.ts';
+import { BootError, CrashError, InputError, TransportError, type CrashKind } from '../errors.ts';
+import type { CallReply } from '../protocol.ts';
+import type { AssetProvider, BootAssets } from './assets.ts';
+import { Emulator } from './emulator.ts';
+import { linkModule, resolveModuleArgs } from './insmod.ts';
 import { snapshotKey, type Snapshot, type SnapshotCache } from './snapshot.ts';
 import { ALL_TUNINGS, type Tuning } from './v86-config.ts';
 
@@ -60,11 +62,17 @@ export async function boot(options: BootOptions): Promise<Machine> {
   const kernel = kernelById(options.kernel ?? DEFAULT_KERNEL);
   const assets = await options.assets.load(kernel.id);
   const machine = new Machine(kernel, assets, options);
-  await machine.start();
+  await machine.reset();
   return machine;
 }
 
+/**
+ * A machine running one kernel. It keeps the queue (one request at a time),
+ * the deadlines and crash recovery; what the requests mean is the agent
+ * client's (harness/agent/client.ts), what a call is the call model's.
+ */
 export class Machine {
+  /** How many clean machines have come up: 1 after boot, one more after each reset or recovery. */
   generation = 0;
   private emu: Emulator | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -82,47 +90,46 @@ export class Machine {
     this.tunings = options.tunings ?? ALL_TUNINGS;
   }
 
+  /** Brings up a clean machine (the first one, or a replacement), after every earlier request. */
+  reset(): Promise<void> {
+    return this.serial(() => this.bringUpClean());
+  }
+
   /**
-   * Brings up a clean machine: the snapshot restored into the running
-   * emulator when there is one, else a new emulator restored from the
-   * snapshot, else a boot (which then saves the snapshot).
+   * The snapshot restored into the running emulator when there is one, else
+   * a new emulator restored from the snapshot, else a boot (which then saves
+   * the snapshot). Runs inside the queue.
    */
-  async start(): Promise<void> {
+  private async bringUpClean(): Promise<void> {
     this.generation++;
     this.options.onEvent?.({ type: 'booting', kernel: this.kernel.id, generation: this.generation });
     const snapshot = await this.snapshot();
-    let restoredHere = false;
     let usable = snapshot;
+    let emu: Emulator | null = null;
     if (snapshot && this.emu) {
       try {
         await this.emu.restore(snapshot);
-        restoredHere = true;
+        emu = this.emu;
       } catch (e) {
         // A shut-down emulator says nothing about the snapshot; a restore that failed does.
-        if (!(e instanceof LinkError && e.reason === 'closed')) {
+        if (!(e instanceof TransportError && e.reason === 'closed')) {
           await this.forget(snapshot);
           usable = null;
         }
       }
     }
-    if (!restoredHere) {
+    if (!emu) {
       await this.emu?.destroy();
       this.emu = null;
-      this.emu = await this.bringUp(usable);
+      emu = await this.startEmulator(usable);
+      this.emu = emu;
     }
-    const emu = this.emu;
-    if (!emu) throw new BootError(`the machine for kernel ${this.kernel.id} did not come up`);
     // A terminal that saw no boot still gets the boot log once, as the snapshot recorded it.
     if (emu.restored && this.generation === 1 && snapshot) this.replayConsole(snapshot.bootConsole);
     this.options.onEvent?.({ type: 'ready', kernel: this.kernel.id, generation: this.generation, bootMs: emu.bootMs, release: emu.release, restored: emu.restored });
   }
 
-  /** Replaces the machine with a clean one, as after a crash. */
-  reset(): Promise<void> {
-    return this.serial(() => this.start());
-  }
-
-  private async bringUp(snapshot: Snapshot | null): Promise<Emulator> {
+  private async startEmulator(snapshot: Snapshot | null): Promise<Emulator> {
     const opts = {
       bootTimeoutMs: this.bootTimeoutMs,
       tunings: this.tunings,
@@ -150,9 +157,8 @@ export class Machine {
     return cache ? cache.get(await snapshotKey(this.assets, this.tunings)) : null;
   }
 
-  private async forget(snapshot: Snapshot): Promise<false> {
+  private async forget(snapshot: Snapshot): Promise<void> {
     await this.options.snapshots?.drop(snapshot.key);
-    return false;
   }
 
   private replayConsole(text: string): void {
@@ -179,7 +185,7 @@ export class Machine {
     return this.live.restored;
   }
 
-  /** Runs `task` after every earlier one: calls never overlap on the guest. */
+  /** Runs `task` after every earlier one: requests never overlap on the guest. */
   private serial<T>(task: () => Promise<T>): Promise<T> {
     const run = this.queue.then(task, task);
     this.queue = run.catch(() => undefined);
@@ -196,41 +202,13 @@ export class Machine {
 
   /** Throws InputError, before anything reaches the guest, for a call modlab cannot make. */
   call(call: Call): Promise<CallRecord> {
+    let checked: Call;
     try {
-      validateCall(call);
+      checked = checkCall(call);
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
-    return this.serial(() => this.callNow(call));
-  }
-
-  /**
-   * What insmod would have done before the call: a create_module sized by a
-   * module's layout, an init_module whose image is a module linked for the
-   * address its name was created at. The record shows the call as sent.
-   */
-  private async resolveModuleArgs(call: Call): Promise<{ call: Call; failed?: CallResult }> {
-    const request = (base: number, module: ModuleName, name: string) =>
-      this.live.link.request(FrameType.Link, encodeLink(base, MODULE_FILES[module], name), this.callTimeoutMs, `linking ${module}`).then((f) => decodeLinked(f.payload));
-    if (call.call === 'create_module' && call.sizeOf) {
-      const layout = await request(0, call.sizeOf, call.name.kind === 'string' ? call.name.text : call.sizeOf);
-      if (!layout || layout.errno) return { call, failed: { kind: 'errno', errno: layout?.errno ?? 5, errnoName: errnoName(layout?.errno ?? 5), during: 'link' } };
-      return { call: { ...call, size: layout.size } };
-    }
-    if (call.call === 'init_module' && call.image.kind === 'module') {
-      const name = call.name.kind === 'string' ? call.name.text : '';
-      // The address create_module gave: query_module(name, QM_INFO), as root.
-      const q = toSyscall({ call: 'query_module', name: call.name, which: 'QM_INFO', bufsize: 16, uid: 0 });
-      const info = await this.live.link.request(FrameType.Call, encodeCall(q.syscall, null, q.args), this.callTimeoutMs, 'query_module');
-      const decoded = decodeResult(info.payload);
-      const buf = decoded?.outcome === 'returned' && decoded.eax === 0 ? decoded.out[0] : undefined;
-      // No module of that name (or no name): link for address 0 and let init_module give the kernel's answer.
-      const base = buf && buf.length >= 4 ? new DataView(buf.buffer, buf.byteOffset, 4).getUint32(0, true) : 0;
-      const linked = await request(base || 0x1000, call.image.module, name || call.image.module);
-      if (!linked || linked.errno) return { call, failed: { kind: 'errno', errno: linked?.errno ?? 5, errnoName: errnoName(linked?.errno ?? 5), during: 'link' } };
-      return { call: { ...call, image: { kind: 'bytes', bytes: linked.image } } };
-    }
-    return { call };
+    return this.serial(() => this.callNow(checked));
   }
 
   private async callNow(requested: Call): Promise<CallRecord> {
@@ -238,6 +216,16 @@ export class Machine {
     const generation = this.generation;
     const consoleStart = emu.consoleLength;
     const t0 = performance.now();
+    const record = (call: Call, result: CallResult, recovered: boolean, console: string): CallRecord => ({
+      kind: 'call',
+      call,
+      kernel: this.kernel.id,
+      machine: generation,
+      result,
+      recovered,
+      elapsedMs: performance.now() - t0,
+      console,
+    });
     let call = requested;
     let result: CallResult;
     // After an oops the call may still come back (its process killed): give it a moment,
@@ -253,40 +241,33 @@ export class Machine {
     });
     try {
       // Inside the try: a guest that stops answering while linking is a hang like any other.
-      const resolved = await this.resolveModuleArgs(requested);
+      const resolved = await Promise.race([resolveModuleArgs(emu.agent, this.callTimeoutMs, requested), crashed]);
+      if ('failed' in resolved) return record(call, resolved.failed, false, '');
       call = resolved.call;
-      if (resolved.failed) {
-        return { call, kernel: this.kernel.id, machine: generation, result: resolved.failed, recovered: false, elapsedMs: 0, console: '' };
-      }
-      const { syscall, uid, args } = toSyscall(call);
-      const reply = await Promise.race([emu.link.request(FrameType.Call, encodeCall(syscall, uid, args), this.callTimeoutMs, call.call), crashed]).finally(() => {
-        stopWaiting();
-        clearTimeout(grace);
-      });
+      const reply = await Promise.race([emu.agent.request('call', toWire(call), this.callTimeoutMs, call.call), crashed]);
       const elapsed = performance.now() - t0;
-      const decoded = reply.type === FrameType.Result ? decodeResult(reply.payload) : null;
-      if (!decoded) throw new LinkError(`${call.call}: malformed reply from the guest`, 'agent');
       if (emu.crash) {
-        result = await this.crashResult(emu, consoleStart, emu.crash.kind, describeOutcome(decoded));
-      } else if (decoded.outcome === 'killed') {
+        result = await this.crashResult(emu, consoleStart, emu.crash.kind, describeReply(reply));
+      } else if (reply.outcome === 'killed') {
         // Killed with no crash on the console yet: the oops text may still be on its way.
         await emu.consoleSettled(150, 1500);
-        result = await this.crashResult(emu, consoleStart, emu.crashKind() ?? 'oops', `the calling process was killed by signal ${decoded.signal}`);
-      } else if (decoded.outcome === 'setup-failed') {
-        result = { kind: 'errno', errno: decoded.errno, errnoName: errnoName(decoded.errno), during: 'setuid' };
+        result = await this.crashResult(emu, consoleStart, emu.crashKind() ?? 'oops', `the calling process was killed by signal ${reply.signal}`);
+      } else if (reply.outcome === 'setup-failed') {
+        result = { kind: 'errno', errno: reply.errno, errnoName: errnoName(reply.errno), during: 'setuid' };
       } else {
-        const out = decoded.out;
-        result = resultFromEax(decoded.eax, (ok) => callData(call, out, ok));
+        const out = reply.out;
+        const sent = call;
+        result = resultFromEax(reply.eax, (ok) => callData(sent, out, ok));
       }
       if (result.kind !== 'crash') {
         // Messages the call printed (a module's printk) may trail its return by a moment.
         if (emu.consoleLength > consoleStart) await emu.consoleSettled(30, 300);
-        return { call, kernel: this.kernel.id, machine: generation, result, recovered: false, elapsedMs: elapsed, console: emu.consoleSince(consoleStart) };
+        return { ...record(call, result, false, emu.consoleSince(consoleStart)), elapsedMs: elapsed };
       }
     } catch (e) {
       if (e instanceof CrashError) {
         result = await this.crashResult(emu, consoleStart, e.crash, e.crash === 'panic' ? 'the kernel panicked during the call' : 'the kernel crashed and the call never returned');
-      } else if (e instanceof LinkError && e.reason === 'timeout') {
+      } else if (e instanceof TransportError && e.reason === 'timeout') {
         result = await this.crashResult(emu, consoleStart, emu.crashKind() ?? 'hang', e.message);
       } else {
         throw e;
@@ -295,11 +276,11 @@ export class Machine {
       stopWaiting();
       clearTimeout(grace);
     }
-    const elapsedMs = performance.now() - t0;
+    const done = record(call, result, true, result.kind === 'crash' ? result.console : '');
     this.options.onEvent?.({ type: 'crashed', kernel: this.kernel.id, generation, crash: result.kind === 'crash' ? result.crash : '' });
-    await this.start();
+    await this.bringUpClean();
     this.options.onEvent?.({ type: 'recovered', kernel: this.kernel.id, generation: this.generation });
-    return { call, kernel: this.kernel.id, machine: generation, result, recovered: true, elapsedMs, console: result.kind === 'crash' ? result.console : '' };
+    return done;
   }
 
   private async crashResult(emu: Emulator, consoleStart: number, crash: CrashKind | 'hang', detail: string): Promise<CallResult> {
@@ -309,27 +290,36 @@ export class Machine {
   }
 
   /**
-   * Asks the agent's minimal insmod to link the ELF object at `path` in the
-   * guest as module `name` for kernel address `base` (0: only lay it out and
-   * report the size create_module must reserve).
+   * The agent links `module`'s object as module `name` for kernel address
+   * `base` (0: only lays it out, reporting the size create_module must reserve).
    */
-  link(path: string, name: string, base: number): Promise<DecodedLink> {
+  link(module: ModuleName, name: string, base: number): Promise<LinkRecord> {
     return this.serial(async () => {
-      const frame = await this.live.link.request(FrameType.Link, encodeLink(base, path, name), this.callTimeoutMs, `linking ${path}`);
-      const decoded = frame.type === FrameType.Linked ? decodeLinked(frame.payload) : null;
-      if (!decoded) throw new LinkError(`linking ${path}: malformed reply from the guest`, 'agent');
-      return decoded;
+      const t0 = performance.now();
+      const reply = await linkModule(this.live.agent, this.callTimeoutMs, module, name, base);
+      return {
+        kind: 'link',
+        module,
+        name,
+        base,
+        size: reply.size,
+        result: reply.errno === 0 ? { kind: 'linked', image: reply.image } : { kind: 'errno', errno: reply.errno, errnoName: errnoName(reply.errno) },
+        report: parseLinkReport(reply.report),
+        kernel: this.kernel.id,
+        machine: this.generation,
+        elapsedMs: performance.now() - t0,
+      };
     });
   }
 
-  /** The text of /proc/modules (empty on kernels where reading it fails). */
+  /** The text of /proc/modules. */
   readProcModules(): Promise<string> {
     return this.readFile('/proc/modules');
   }
 
   readFile(path: string): Promise<string> {
     return this.serial(async () => {
-      const file = await this.live.link.readFile(path, this.callTimeoutMs);
+      const file = await this.live.agent.request('read', { path }, this.callTimeoutMs, `reading ${path}`);
       if (file.errno !== 0) throw new Error(`reading ${path} in the guest failed: ${errnoName(file.errno)}`);
       return new TextDecoder().decode(file.bytes);
     });
@@ -348,7 +338,7 @@ export class Machine {
     return this.serial(async () => {
       const emu = this.live;
       const start = emu.consoleLength;
-      void emu.link.request(FrameType.Exit, new Uint8Array(0), this.callTimeoutMs, 'exit').catch(() => undefined);
+      emu.agent.exit();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const kind = await Promise.race([
         emu.crashed(),
@@ -357,7 +347,7 @@ export class Machine {
       clearTimeout(timer);
       await emu.consoleSettled(150, 1500);
       const text = emu.consoleSince(start);
-      await this.start();
+      await this.bringUpClean();
       return { crash: kind, console: text };
     });
   }
@@ -375,7 +365,7 @@ function toNameArg(name: NameArg | string | null): NameArg {
   return name;
 }
 
-function describeOutcome(d: NonNullable<ReturnType<typeof decodeResult>>): string {
+function describeReply(d: CallReply): string {
   switch (d.outcome) {
     case 'returned':
       return `the call returned 0x${d.eax.toString(16)} but the kernel reported a crash meanwhile`;

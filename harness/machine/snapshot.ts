@@ -11,6 +11,7 @@
  *
  * Stored layout: "MLSNAP1\n" | u32le header length | header JSON | state bytes.
  */
+import { SnapshotError } from '../errors.ts';
 import { sha256Hex } from '../../kernel-images/sha256.ts';
 import type { BootAssets } from './assets.ts';
 import { PROTOCOL_VERSION } from '../protocol.ts';
@@ -48,10 +49,6 @@ export interface SnapshotStore {
   read(key: string): Promise<Uint8Array | null>;
   write(key: string, bytes: Uint8Array): Promise<void>;
   remove(key: string): Promise<void>;
-}
-
-export class SnapshotError extends Error {
-  override name = 'SnapshotError';
 }
 
 const keys = new WeakMap<BootAssets, Map<string, Promise<string>>>();

@@ -4,18 +4,18 @@
  * beside what the man page claims when the step says. Environment-free: the
  * caller boots the machines (Node and the browser do it the same way).
  */
-import { ImageError } from '../errors.ts';
 import { findKernel, type KernelId } from '../../kernel-images/manifest.ts';
-import { BootError } from '../machine/emulator.ts';
-import type { Machine } from '../machine/machine.ts';
-import type { StepReport } from './step-report.ts';
-import { runSteps } from './run.ts';
+import { callText } from '../calls/model.ts';
+import { outcomeClass, type CallRecord } from '../calls/record.ts';
 import type { ManPageClaim, Scenario, StepAnnotation } from '../calls/scenario.ts';
-import { callText } from './text.ts';
+import { BootError, ImageError } from '../errors.ts';
+import type { Machine } from '../machine/machine.ts';
+import { runSteps, type RunStep } from './run.ts';
+import { retText } from './text.ts';
 
 /** A kernel's whole run, or why it could not run: its image is missing or corrupt, it did not boot, or else. */
 export type KernelRun =
-  | { kernel: KernelId; reports: StepReport[] }
+  | { kernel: KernelId; steps: RunStep[] }
   | { kernel: KernelId; error: string; reason: 'image' | 'boot' | 'other' };
 
 /**
@@ -27,7 +27,7 @@ export type KernelRun =
 export type Verdict = 'as-documented' | 'differs' | 'not-applicable' | 'undocumented';
 
 export interface Cell {
-  report: StepReport;
+  record: RunStep;
   /** What the kernel answered, in a word: the address, the errno name, or the crash kind. */
   text: string;
   verdict: Verdict;
@@ -49,27 +49,29 @@ export interface CompareRow {
   differs: boolean;
 }
 
-export function cellText(r: StepReport): string {
-  if (r.crash) return r.crash;
-  if (r.ok) return r.ret ?? '';
-  return r.errnoName ?? 'error';
+export function cellText(r: CallRecord): string {
+  switch (r.result.kind) {
+    case 'crash':
+      return r.result.crash;
+    case 'errno':
+      return r.result.errnoName;
+    case 'success':
+      return retText(r);
+  }
 }
 
-/** The answer's class: addresses differ from kernel to kernel, but success is success. */
-function outcomeClass(r: StepReport): string {
-  if (r.crash) return `crash:${r.crash}`;
-  if (r.ok) return r.call === 'create_module' ? 'address' : `ret:${r.ret}`;
-  return `errno:${r.errnoName}`;
+function errnoOf(r: CallRecord): string | null {
+  return r.result.kind === 'errno' ? r.result.errnoName : null;
 }
 
-export function verdict(claim: ManPageClaim | null, kernelId: KernelId, r: StepReport): Verdict {
+export function verdict(claim: ManPageClaim | null, kernelId: KernelId, r: CallRecord): Verdict {
   if (!claim) return 'undocumented';
   const kernel = findKernel(kernelId);
   // Where the call is gone, the page's ENOSYS line is its answer to every step.
-  if (kernel && !kernel.hasCreateModule) return r.errnoName === 'ENOSYS' ? 'as-documented' : 'differs';
+  if (kernel && !kernel.hasCreateModule) return errnoOf(r) === 'ENOSYS' ? 'as-documented' : 'differs';
   if (claim.errno === 'ENOSYS') return 'not-applicable';
-  if (claim.errno === null) return r.ok ? 'as-documented' : 'differs';
-  return r.errnoName === claim.errno ? 'as-documented' : 'differs';
+  if (claim.errno === null) return r.result.kind === 'success' ? 'as-documented' : 'differs';
+  return errnoOf(r) === claim.errno ? 'as-documented' : 'differs';
 }
 
 export function compareRows(scenario: Scenario, runs: readonly KernelRun[]): CompareRow[] {
@@ -81,21 +83,21 @@ export function compareRows(scenario: Scenario, runs: readonly KernelRun[]): Com
     const counts = new Map<string, number>();
     let described = '';
     for (const run of runs) {
-      const report = 'reports' in run ? run.reports[step] : undefined;
-      if (!report) {
+      const record = 'steps' in run ? run.steps[step] : undefined;
+      if (!record) {
         cells[run.kernel] = null;
         continue;
       }
-      described ||= callText(report);
-      if (compared.has(run.kernel)) counts.set(outcomeClass(report), (counts.get(outcomeClass(report)) ?? 0) + 1);
-      cells[run.kernel] = { report, text: cellText(report), verdict: verdict(annotation.manPage, run.kernel, report), odd: false };
+      described ||= callText(record.call);
+      if (compared.has(run.kernel)) counts.set(outcomeClass(record), (counts.get(outcomeClass(record)) ?? 0) + 1);
+      cells[run.kernel] = { record, text: cellText(record), verdict: verdict(annotation.manPage, run.kernel, record), odd: false };
     }
     const differs = counts.size > 1;
     if (differs) {
       const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-      for (const [k, c] of Object.entries(cells)) if (c && compared.has(k as KernelId) && outcomeClass(c.report) !== common) c.odd = true;
+      for (const [k, c] of Object.entries(cells)) if (c && compared.has(k as KernelId) && outcomeClass(c.record) !== common) c.odd = true;
     }
-    return { step, call: described || call.call, annotation, cells, differs };
+    return { step, call: described || callText(call), annotation, cells, differs };
   });
 }
 
@@ -122,7 +124,7 @@ export async function runOnKernels(
       try {
         const machine = await bootKernel(kernel);
         try {
-          run = { kernel, reports: await runSteps(machine, scenario.steps) };
+          run = { kernel, steps: await runSteps(machine, scenario.steps) };
         } finally {
           await machine.close();
         }

@@ -4,7 +4,8 @@
  */
 import { findKernel, type KernelId } from '../../kernel-images/manifest.ts';
 import type { CompareRow, KernelRun, Verdict } from './compare.ts';
-import type { StepReport } from './step-report.ts';
+import type { RunStep } from './run.ts';
+import { stepReport } from './step-report.ts';
 
 const MARK: Record<Verdict, string> = {
   'as-documented': '✓',
@@ -70,18 +71,19 @@ export function formatMatrix(rows: readonly CompareRow[], runs: readonly KernelR
       const said = c ? `${c.errno ?? 'success'}: “${c.says}”` : 'not in the man page';
       lines.push(`${String(row.step).padStart(4)}  ${said}`);
       if (row.annotation.note) lines.push(`      ${row.annotation.note}`);
-      const crashes = Object.entries(row.cells).filter((e): e is [string, NonNullable<(typeof e)[1]>] => !!e[1]?.report.crash);
-      for (const [k, c] of crashes) lines.push(`      ${k}: ${firstCrashLine(c.report)}`);
+      const crashes = Object.entries(row.cells).filter((e): e is [string, NonNullable<(typeof e)[1]>] => e[1]?.record.result.kind === 'crash');
+      for (const [k, c] of crashes) lines.push(`      ${k}: ${firstCrashLine(c.record)}`);
     }
   }
   return lines.join('\n');
 }
 
 /** The line of the console that names the crash, for the notes under the matrix. */
-function firstCrashLine(r: StepReport): string {
-  const lines = (r.console ?? '').replace(/\r/g, '').split('\n');
+function firstCrashLine(r: RunStep): string {
+  if (r.result.kind !== 'crash') return '';
+  const lines = r.result.console.replace(/\r/g, '').split('\n');
   const named = lines.find((l) => /kernel BUG|Oops|panic|Out of Memory|Unable to handle/i.test(l));
-  return `${r.crash}${named ? `: ${named.trim()}` : ''}`;
+  return `${r.result.crash}${named ? `: ${named.trim()}` : ''}`;
 }
 
 /** `--json`: one object per step, a field per kernel shaped like a `modlab run --json` step. */
@@ -94,7 +96,10 @@ export function matrixJson(rows: readonly CompareRow[], runs: readonly KernelRun
     if (row.annotation.note) o['note'] = row.annotation.note;
     for (const run of runs) {
       const c = row.cells[run.kernel];
-      if (c) o[run.kernel] = withClaims ? { ...c.report, verdict: c.verdict } : c.report;
+      if (c) {
+        const report = stepReport(row.step, c.record, c.record.procModules);
+        o[run.kernel] = withClaims ? { ...report, verdict: c.verdict } : report;
+      }
       else o[run.kernel] = { error: 'error' in run ? run.error : 'no result' };
     }
     return JSON.stringify(o);

@@ -3,16 +3,19 @@
  * completes, with /proc/modules as it stands after the step.
  */
 import type { Call } from '../calls/model.ts';
+import type { CallRecord } from '../calls/record.ts';
 import type { Machine } from '../machine/machine.ts';
-import { stepReport, type StepReport } from './step-report.ts';
 
-export async function runSteps(machine: Machine, steps: readonly Call[], onStep?: (r: StepReport) => void): Promise<StepReport[]> {
-  const out: StepReport[] = [];
+export type RunStep = CallRecord & { procModules: string };
+
+export async function runSteps(machine: Machine, steps: readonly Call[], onStep?: (r: RunStep, index: number) => void): Promise<RunStep[]> {
+  const out: RunStep[] = [];
   for (const [i, call] of steps.entries()) {
-    const report = stepReport(i, await machine.call(call));
-    report.procModules = await machine.readProcModules().catch((e: unknown) => `(could not read /proc/modules: ${e instanceof Error ? e.message : String(e)})`);
-    out.push(report);
-    onStep?.(report);
+    const record = await machine.call(call);
+    const procModules = await machine.readProcModules().catch((e: unknown) => `(could not read /proc/modules: ${e instanceof Error ? e.message : String(e)})`);
+    const step = { ...record, procModules };
+    out.push(step);
+    onStep?.(step, i);
   }
   return out;
 }

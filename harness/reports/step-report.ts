@@ -1,29 +1,33 @@
 /**
- * One step's outcome in the shape `modlab run --json` prints, shared by the
- * CLI and the web lab so both say the same thing.
+ * A step as JSON: the shape `modlab run --json` and `modlab lifecycle --json`
+ * print, the web lab keeps in its history and exports. Made from a typed
+ * record at the edge only; nothing inside modlab reads it back.
  */
-import { hex32, nameToJson, type Call, type ImageArg } from '../calls/model.ts';
+import { hex32, type Json } from '../calls/args.ts';
 import type { CallData } from '../calls/buffers.ts';
-import type { CallRecord } from '../calls/record.ts';
+import type { LinkReport } from '../calls/link-report.ts';
+import { callJson } from '../calls/model.ts';
+import type { CallRecord, LinkRecord, StepRecord } from '../calls/record.ts';
 
 export interface StepReport {
   step: number;
+  /** The call's name, or "link" for the agent linking a module. */
   call: string;
   kernel: string;
   /** Absent for get_kernel_syms, which takes no name. */
-  name?: string | null | { ptr: string };
-  size?: number;
+  name?: Json;
+  size?: Json;
   /** init_module: the image's length (after linking, for a module), or the pointer passed instead. */
-  image?: number | null | { ptr: string } | { module: string };
-  /** The module whose linked image or layout size the call used. */
-  module?: string;
+  image?: Json;
   /** query_module's which and buffer size; get_kernel_syms' table entries. */
-  which?: string | number;
-  bufsize?: number;
-  table?: number | null;
+  which?: Json;
+  bufsize?: Json;
+  table?: Json;
   /** What the call wrote into its buffers (query_module, get_kernel_syms). */
   data?: CallData;
-  /** /proc/modules after the step (scenario runs). */
+  /** The link step's report, with the image size. */
+  link?: LinkReport & { size: number };
+  /** /proc/modules after the step (scenario runs, lifecycle). */
   procModules?: string;
   uid: number;
   ok: boolean;
@@ -38,12 +42,19 @@ export interface StepReport {
   console?: string;
 }
 
-export function stepReport(step: number, r: CallRecord): StepReport {
+const ms = (t: number): number => Math.round(t * 100) / 100;
+
+export function stepReport(step: number, r: StepRecord, procModules?: string): StepReport {
+  const report = r.kind === 'call' ? callReport(step, r) : linkReport(step, r);
+  return procModules === undefined ? report : { ...report, procModules };
+}
+
+function callReport(step: number, r: CallRecord): StepReport {
   const head = { step, call: r.call.call, kernel: r.kernel };
   const tail = {
-    elapsedMs: Math.round(r.elapsedMs * 100) / 100,
+    elapsedMs: ms(r.elapsedMs),
     machine: r.machine,
-    ...argsJson(r.call),
+    ...callJson(r.call),
     uid: r.call.uid,
     // What the kernel printed during the call (a crash's console comes with the crash, below).
     ...(r.result.kind !== 'crash' ? { console: r.console } : {}),
@@ -56,45 +67,27 @@ export function stepReport(step: number, r: CallRecord): StepReport {
     case 'errno':
       return { ...head, ok: false, ret: '-1', errno: r.result.errno, errnoName: r.result.errnoName, crash: null, ...tail, ...(r.result.data ? { data: r.result.data } : {}) };
     case 'crash':
-      return {
-        ...head,
-        ok: false,
-        ret: null,
-        errno: null,
-        errnoName: null,
-        crash: r.result.crash,
-        ...tail,
-        recovered: r.recovered,
-        console: r.result.console,
-      };
+      return { ...head, ok: false, ret: null, errno: null, errnoName: null, crash: r.result.crash, ...tail, recovered: r.recovered, console: r.result.console };
   }
 }
 
-/** A call's arguments as JSON, in the shapes a scenario file uses. */
-function argsJson(c: Call): Partial<StepReport> {
-  switch (c.call) {
-    case 'create_module':
-      return { name: nameToJson(c.name), size: c.size };
-    case 'delete_module':
-      return { name: nameToJson(c.name) };
-    case 'init_module':
-      return { name: nameToJson(c.name), image: imageJson(c.image) };
-    case 'query_module':
-      return { name: nameToJson(c.name), which: c.which, bufsize: c.bufsize };
-    case 'get_kernel_syms':
-      return { table: c.table };
-  }
-}
-
-function imageJson(image: ImageArg): StepReport['image'] {
-  switch (image.kind) {
-    case 'bytes':
-      return image.bytes.length;
-    case 'null':
-      return null;
-    case 'pointer':
-      return { ptr: hex32(image.address) };
-    case 'module':
-      return { module: image.module };
-  }
+function linkReport(step: number, r: LinkRecord): StepReport {
+  const ok = r.result.kind === 'linked';
+  return {
+    step,
+    call: 'link',
+    kernel: r.kernel,
+    name: r.name,
+    size: r.size,
+    uid: 0,
+    ok,
+    ret: ok && r.base !== 0 ? hex32(r.base) : '-1',
+    errno: r.result.kind === 'errno' ? r.result.errno : null,
+    errnoName: r.result.kind === 'errno' ? r.result.errnoName : null,
+    crash: null,
+    elapsedMs: ms(r.elapsedMs),
+    machine: r.machine,
+    link: { size: r.size, ...r.report },
+    console: '',
+  };
 }

@@ -1,34 +1,25 @@
-/** Human-readable rendering of step reports: the table `modlab run` prints without --json. */
-import type { StepReport } from './step-report.ts';
+/** Steps as text: the table `modlab run` prints without --json, and the lifecycle's account. */
+import { hex32 } from '../calls/args.ts';
 import { flagNames, type CallData } from '../calls/buffers.ts';
+import { callText } from '../calls/model.ts';
+import type { CallRecord, StepRecord } from '../calls/record.ts';
+import type { LifecycleStep } from './lifecycle.ts';
 
-function nameText(n: StepReport['name']): string {
-  if (n === undefined) return '';
-  if (n === null) return 'NULL';
-  if (typeof n === 'object') return `(char *)${n.ptr}`;
-  return n.length > 24 ? `${JSON.stringify(n.slice(0, 16))}…(${n.length} chars)` : JSON.stringify(n);
+/** The answer in a few words: `= 0xc8800000`, `= -1 EEXIST (17)`, `CRASH (oops), machine 2 took over`. */
+export function resultText(r: CallRecord): string {
+  switch (r.result.kind) {
+    case 'crash':
+      return `CRASH (${r.result.crash})${r.recovered ? `, machine ${r.machine + 1} took over` : ''}`;
+    case 'errno':
+      return `= -1 ${r.result.errnoName} (${r.result.errno})`;
+    case 'success':
+      return `= ${retText(r)}`;
+  }
 }
 
-function imageText(i: StepReport['image']): string {
-  if (i === null || i === undefined) return 'NULL';
-  if (typeof i === 'number') return `image[${i}]`;
-  return 'ptr' in i ? `(void *)${i.ptr}` : `${i.module}.o`;
-}
-
-export function callText(r: StepReport): string {
-  let args: string;
-  if (r.call === 'create_module') args = `${nameText(r.name)}, ${r.size}`;
-  else if (r.call === 'init_module') args = `${nameText(r.name)}, ${imageText(r.image)}`;
-  else if (r.call === 'query_module') args = `${nameText(r.name)}, ${r.which}, ${r.bufsize ? `buf[${r.bufsize}]` : 'NULL'}, ${r.bufsize}, &ret`;
-  else if (r.call === 'get_kernel_syms') args = r.table === null || r.table === undefined ? 'NULL' : `table[${r.table}]`;
-  else args = nameText(r.name);
-  return `${r.call}(${args})${r.uid !== 0 ? ` uid=${r.uid}` : ''}`;
-}
-
-export function resultText(r: StepReport): string {
-  if (r.crash) return `CRASH (${r.crash})${r.recovered ? `, machine ${r.machine + 1} took over` : ''}`;
-  if (r.ok) return `= ${r.ret}`;
-  return `= -1 ${r.errnoName} (${r.errno})`;
+/** A successful call's value: an address in hex (create_module), other values in decimal. */
+export function retText(r: CallRecord): string {
+  return r.result.kind !== 'success' ? '' : r.call.call === 'create_module' ? hex32(r.result.ret) : String(r.result.ret | 0);
 }
 
 function pad(s: string, n: number): string {
@@ -43,36 +34,50 @@ export function crashExcerpt(text: string, maxLines = 12): string[] {
   return shown.map((l) => `      | ${l}`);
 }
 
-export function formatTable(reports: readonly StepReport[]): string {
-  const callW = Math.min(48, Math.max(4, ...reports.map((r) => callText(r).length)));
-  const resW = Math.max(6, ...reports.map((r) => resultText(r).length));
+function dataOf(r: CallRecord): CallData | undefined {
+  return r.result.kind === 'crash' ? undefined : r.result.data;
+}
+
+export function formatTable(records: readonly CallRecord[]): string {
+  const callW = Math.min(48, Math.max(4, ...records.map((r) => callText(r.call).length)));
+  const resW = Math.max(6, ...records.map((r) => resultText(r).length));
   const lines = [`  #  ${pad('call', callW)}  ${pad('result', resW)}  time     machine`];
-  for (const r of reports) {
-    lines.push(`${String(r.step).padStart(3)}  ${pad(callText(r), callW)}  ${pad(resultText(r), resW)}  ${pad(`${r.elapsedMs.toFixed(1)} ms`, 8)} ${r.machine}`);
+  records.forEach((r, step) => {
+    lines.push(`${String(step).padStart(3)}  ${pad(callText(r.call), callW)}  ${pad(resultText(r), resW)}  ${pad(`${r.elapsedMs.toFixed(1)} ms`, 8)} ${r.machine}`);
     if (r.console) lines.push(...crashExcerpt(r.console));
-    if (r.data) lines.push(`      = ${dataText(r.data)}`);
-  }
+    const data = dataOf(r);
+    if (data) lines.push(`      = ${dataText(data)}`);
+  });
   return lines.join('\n');
 }
 
+/** A step in a few words, and its answer: the call, or the link and the image's size. */
+function stepLine(s: StepRecord): [string, string] {
+  if (s.kind === 'call') return [callText(s.call), resultText(s)];
+  const answer = s.result.kind === 'linked' ? `= ${s.size} bytes` : `failed: ${s.result.errnoName}`;
+  return [`link ${JSON.stringify(s.name)} for ${s.result.kind === 'linked' && s.base !== 0 ? hex32(s.base) : '-1'}`, answer];
+}
+
 /** `modlab lifecycle` without --json: each step, then what the kernel printed and /proc/modules after it. */
-export function formatLifecycle(steps: ReadonlyArray<StepReport & { procModules: string; console: string; link?: { symbols: Array<{ name: string; value: number; foundAs: string; owner: number }>; relocations: unknown[]; layout: Array<{ part: string; offset: number; size: number }> } }>): string {
+export function formatLifecycle(steps: readonly LifecycleStep[]): string {
   const lines: string[] = [];
-  for (const s of steps) {
-    const what = s.call === 'link' ? `link ${JSON.stringify(s.name)} for ${s.ret ?? '?'}` : callText(s);
-    lines.push(`${String(s.step).padStart(3)}  ${pad(what, 44)}  ${s.call === 'link' ? (s.ok ? `= ${s.size} bytes` : `failed: ${s.errnoName}`) : resultText(s)}`);
-    if (s.link) {
-      for (const sym of s.link.symbols) {
+  steps.forEach((s, step) => {
+    const [what, answer] = stepLine(s);
+    lines.push(`${String(step).padStart(3)}  ${pad(what, 44)}  ${answer}`);
+    if (s.kind === 'link') {
+      for (const sym of s.report.symbols) {
         const from = sym.foundAs.startsWith('the ') ? sym.foundAs : sym.owner ? `${sym.foundAs}, exported by the module at 0x${sym.owner.toString(16)}` : `the kernel's ${sym.foundAs}`;
         lines.push(`      symbol ${sym.name} = 0x${sym.value.toString(16)} (${from})`);
       }
-      lines.push(`      ${s.link.relocations.length} relocations applied; layout: ${s.link.layout.map((l) => `${l.part}@+0x${l.offset.toString(16)}`).join(' ')}`);
+      lines.push(`      ${s.report.relocations.length} relocations applied; layout: ${s.report.layout.map((l) => `${l.part}@+0x${l.offset.toString(16)}`).join(' ')}`);
+    } else {
+      const data = dataOf(s);
+      if (data) lines.push(`      ${dataText(data)}`);
+      for (const l of s.console.replace(/\r/g, '').split('\n').filter(Boolean)) lines.push(`      console | ${l}`);
     }
-    if (s.data) lines.push(`      ${dataText(s.data)}`);
-    for (const l of s.console.replace(/\r/g, '').split('\n').filter(Boolean)) lines.push(`      console | ${l}`);
     const mods = s.procModules.trim();
     lines.push(`      /proc/modules | ${mods ? mods.split('\n').join('\n      /proc/modules | ') : '(empty)'}`);
-  }
+  });
   return lines.join('\n');
 }
 

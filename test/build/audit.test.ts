@@ -1,7 +1,7 @@
 /**
  * npm audit of what the lab ships (production dependencies): no high or
  * critical advisory. Needs the npm registry; without it the test is skipped
- * and says so.
+ * and says so. Not a unit test (it asks the network), hence the build suite.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -1,0 +1,72 @@
+/**
+ * The Linux i386 numbers both halves of modlab use: system calls, errnos,
+ * query_module's `which`, the serial devices. Each is written only here;
+ * guest/build.ts turns them into guest/linux.h for the agent.
+ */
+
+/** The module system calls of 2.4 (arch/i386/kernel/entry.S); 2.6 drops all but init and delete. */
+export const MODULE_SYSCALLS = {
+  create_module: 127,
+  init_module: 128,
+  delete_module: 129,
+  get_kernel_syms: 130,
+  query_module: 167,
+} as const;
+
+/** Every i386 system call the agent makes, by its kernel name (SYS_<name> in C). */
+export const SYSCALLS = {
+  exit: 1,
+  fork: 2,
+  read: 3,
+  write: 4,
+  open: 5,
+  close: 6,
+  waitpid: 7,
+  mknod: 14,
+  mount: 21,
+  pipe: 42,
+  ioctl: 54,
+  fcntl: 55,
+  setsid: 66,
+  clone: 120,
+  uname: 122,
+  _newselect: 142,
+  setuid32: 213,
+  ...MODULE_SYSCALLS,
+} as const;
+
+/** errno names by number (asm-generic/errno-base.h and errno.h, 1..133); '' where a number has none. */
+export const ERRNO_NAMES = [
+  '', 'EPERM', 'ENOENT', 'ESRCH', 'EINTR', 'EIO', 'ENXIO', 'E2BIG', 'ENOEXEC', 'EBADF', 'ECHILD',
+  'EAGAIN', 'ENOMEM', 'EACCES', 'EFAULT', 'ENOTBLK', 'EBUSY', 'EEXIST', 'EXDEV', 'ENODEV', 'ENOTDIR',
+  'EISDIR', 'EINVAL', 'ENFILE', 'EMFILE', 'ENOTTY', 'ETXTBSY', 'EFBIG', 'ENOSPC', 'ESPIPE', 'EROFS',
+  'EMLINK', 'EPIPE', 'EDOM', 'ERANGE', 'EDEADLK', 'ENAMETOOLONG', 'ENOLCK', 'ENOSYS', 'ENOTEMPTY', 'ELOOP',
+  '', 'ENOMSG', 'EIDRM', 'ECHRNG', 'EL2NSYNC', 'EL3HLT', 'EL3RST', 'ELNRNG', 'EUNATCH', 'ENOCSI',
+  'EL2HLT', 'EBADE', 'EBADR', 'EXFULL', 'ENOANO', 'EBADRQC', 'EBADSLT', '', 'EBFONT', 'ENOSTR',
+  'ENODATA', 'ETIME', 'ENOSR', 'ENONET', 'ENOPKG', 'EREMOTE', 'ENOLINK', 'EADV', 'ESRMNT', 'ECOMM',
+  'EPROTO', 'EMULTIHOP', 'EDOTDOT', 'EBADMSG', 'EOVERFLOW', 'ENOTUNIQ', 'EBADFD', 'EREMCHG', 'ELIBACC', 'ELIBBAD',
+  'ELIBSCN', 'ELIBMAX', 'ELIBEXEC', 'EILSEQ', 'ERESTART', 'ESTRPIPE', 'EUSERS', 'ENOTSOCK', 'EDESTADDRREQ', 'EMSGSIZE',
+  'EPROTOTYPE', 'ENOPROTOOPT', 'EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'EOPNOTSUPP', 'EPFNOSUPPORT', 'EAFNOSUPPORT', 'EADDRINUSE', 'EADDRNOTAVAIL', 'ENETDOWN',
+  'ENETUNREACH', 'ENETRESET', 'ECONNABORTED', 'ECONNRESET', 'ENOBUFS', 'EISCONN', 'ENOTCONN', 'ESHUTDOWN', 'ETOOMANYREFS', 'ETIMEDOUT',
+  'ECONNREFUSED', 'EHOSTDOWN', 'EHOSTUNREACH', 'EALREADY', 'EINPROGRESS', 'ESTALE', 'EUCLEAN', 'ENOTNAM', 'ENAVAIL', 'EISNAM',
+  'EREMOTEIO', 'EDQUOT', 'ENOMEDIUM', 'EMEDIUMTYPE', 'ECANCELED', 'ENOKEY', 'EKEYEXPIRED', 'EKEYREVOKED', 'EKEYREJECTED', 'EOWNERDEAD',
+  'ENOTRECOVERABLE', 'ERFKILL', 'EHWPOISON',
+] as const;
+
+export type ErrnoName = Exclude<(typeof ERRNO_NAMES)[number], ''>;
+
+/** Each errno's number, read off the table above so that no number is written twice. */
+export const ERRNO = Object.fromEntries(ERRNO_NAMES.flatMap((name, n) => (name ? [[name, n]] : []))) as Readonly<Record<ErrnoName, number>>;
+
+/** A raw return word is an error when it lies in -MAX_ERRNO..-1 (the libc convention). */
+export const MAX_ERRNO = 4095;
+
+/** query_module's `which` (linux/module.h, 2.4). */
+export const QUERY_WHICH = { QM_MODULES: 1, QM_DEPS: 2, QM_REFS: 3, QM_SYMS: 4, QM_INFO: 5 } as const;
+
+/** The character devices the guest opens, [major, minor] (Documentation/devices.txt). */
+export const CHAR_DEVICES = {
+  console: [5, 1],
+  ttyS0: [4, 64],
+  ttyS1: [4, 65],
+} as const;
