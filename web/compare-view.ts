@@ -9,7 +9,7 @@ import { compareRows, runOnKernels, type Cell, type CompareRow, type KernelRun }
 import { VERDICT_WORDS } from '../harness/reports/matrix.ts';
 import type { Machine } from '../harness/machine/machine.ts';
 import type { Scenario } from '../harness/calls/scenario.ts';
-import { outcomeClass, renderResult } from './result-card.ts';
+import { renderResult } from './result-card.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -120,7 +120,7 @@ export class CompareView {
   private cellButton(row: CompareRow, kernel: KernelId, cell: Cell, withClaims: boolean): HTMLButtonElement {
     const b = el('button', `${cell.text}${withClaims ? MARK[cell.verdict] : ''}${cell.odd ? ' *' : ''}`);
     b.type = 'button';
-    b.classList.add(outcomeClass(cell.report));
+    b.classList.add(cell.record.result.kind);
     if (cell.odd) b.classList.add('odd');
     if (withClaims && cell.verdict === 'differs') b.classList.add('differs-from-page');
     b.dataset['kernel'] = kernel;
@@ -132,11 +132,12 @@ export class CompareView {
   }
 
   private open(row: CompareRow, cell: Cell): void {
-    renderResult($('cell-card'), cell.report, null);
+    renderResult($('cell-card'), cell.record, null);
     const claim = row.annotation.manPage;
     const parts = [claim ? `The man page: ${claim.errno ?? 'success'} — “${claim.says}” This kernel: ${VERDICT_WORDS[cell.verdict]}.` : ''];
     if (row.annotation.note) parts.push(row.annotation.note);
-    if (!cell.report.crash) parts.push('The kernel printed nothing on its console during this call.');
+    // The card shows what the kernel printed; say so when it printed nothing.
+    if (cell.record.result.kind !== 'crash' && !cell.record.console.trim()) parts.push('The kernel printed nothing on its console during this call.');
     $('cell-verdict').textContent = parts.filter(Boolean).join(' ');
     this.dialog.showModal();
   }

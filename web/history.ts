@@ -1,18 +1,36 @@
-/** Every call the lab made, kept in localStorage across reloads and exportable. */
-import type { StepReport } from '../harness/reports/step-report.ts';
-import { callText, resultText } from '../harness/reports/text.ts';
+/**
+ * Every call the lab made, kept in localStorage across reloads and
+ * exportable: each as the JSON `modlab run --json` prints (stepReport), with
+ * when it ran and the call's text as it was written then.
+ */
+import { callText } from '../harness/calls/model.ts';
+import type { CallRecord } from '../harness/calls/record.ts';
+import { stepReport, type StepReport } from '../harness/reports/step-report.ts';
 
 export interface HistoryEntry extends StepReport {
   at: string;
+  /** callText of the call; entries saved by older versions have none. */
+  text?: string;
 }
 
 const KEY = 'modlab.history.v1';
+
+export function historyEntry(step: number, r: CallRecord, procModules?: string): HistoryEntry {
+  return { ...stepReport(step, r, procModules), at: new Date().toISOString(), text: callText(r.call) };
+}
+
+/** Stored entries come from older versions or other hands: keep only those the lines can be drawn from. */
+function isEntry(v: unknown): v is HistoryEntry {
+  if (typeof v !== 'object' || v === null) return false;
+  const e = v as Partial<Record<keyof HistoryEntry, unknown>>;
+  return typeof e.call === 'string' && typeof e.kernel === 'string' && typeof e.at === 'string' && typeof e.elapsedMs === 'number' && typeof e.ok === 'boolean';
+}
 
 export function loadHistory(): HistoryEntry[] {
   try {
     const raw = localStorage.getItem(KEY);
     const parsed: unknown = raw ? JSON.parse(raw) : [];
-    return Array.isArray(parsed) ? (parsed as HistoryEntry[]) : [];
+    return Array.isArray(parsed) ? parsed.filter(isEntry) : [];
   } catch {
     return [];
   }
@@ -28,13 +46,22 @@ export function saveHistory(entries: readonly HistoryEntry[]): boolean {
   }
 }
 
+/** The answer in the words resultText uses, from the JSON (all an old entry has). */
+function answerText(e: HistoryEntry): string {
+  if (e.crash) return `CRASH (${e.crash})${e.recovered && typeof e.machine === 'number' ? `, machine ${e.machine + 1} took over` : ''}`;
+  if (e.ok) return `= ${e.ret ?? ''}`;
+  return `= -1 ${e.errnoName ?? '?'}${typeof e.errno === 'number' ? ` (${e.errno})` : ''}`;
+}
+
+const callOf = (e: HistoryEntry): string => (typeof e.text === 'string' ? e.text : e.call);
+
 export function historyLine(e: HistoryEntry): string {
-  return `[${e.kernel}] ${callText(e)} ${resultText(e)} (${e.elapsedMs.toFixed(1)} ms)`;
+  return `[${e.kernel}] ${callOf(e)} ${answerText(e)} (${e.elapsedMs.toFixed(1)} ms)`;
 }
 
 export function historyMarkdown(entries: readonly HistoryEntry[]): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
-  const rows = entries.map((e) => `| ${e.at} | ${e.kernel} | \`${esc(callText(e))}\` | ${esc(resultText(e))} | ${e.elapsedMs.toFixed(1)} ms |`);
+  const rows = entries.map((e) => `| ${e.at} | ${e.kernel} | \`${esc(callOf(e))}\` | ${esc(answerText(e))} | ${e.elapsedMs.toFixed(1)} ms |`);
   return ['| time | kernel | call | result | elapsed |', '|---|---|---|---|---|', ...rows, ''].join('\n');
 }
 

@@ -11,17 +11,17 @@ import { DEFAULT_KERNEL, isKernelId, KERNELS, type KernelId } from '../kernel-im
 import { BrowserAssets } from '../browser/assets.ts';
 import { IndexedDbSnapshotStore } from '../browser/snapshot-store.ts';
 import { SnapshotCache } from '../harness/machine/snapshot.ts';
-import { parseSize, parseU32, parseUid, parseName, type Call, type NameArg } from '../harness/calls/model.ts';
+import type { CallRecord } from '../harness/calls/record.ts';
 import { boot, type Machine, type MachineEvent } from '../harness/machine/machine.ts';
-import { stepReport, type StepReport } from '../harness/reports/step-report.ts';
 import { parseScenario } from '../harness/calls/scenario.ts';
+import { CallForm } from './call-form.ts';
 import { CompareView } from './compare-view.ts';
 import { ModuleView } from './module-view.ts';
 import { TourView } from './tour-view.ts';
 import { ConsoleView } from './console-view.ts';
-import { download, historyLine, historyMarkdown, loadHistory, saveHistory, type HistoryEntry } from './history.ts';
+import { download, historyEntry, historyLine, historyMarkdown, loadHistory, saveHistory, type HistoryEntry } from './history.ts';
 import { renderResult } from './result-card.ts';
-import { fitsInLink, fromQuery, toQuery, type FormState } from './share.ts';
+import { readLink, shareQuery, tooLongText } from './share-link.ts';
 import './style.css';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -36,18 +36,10 @@ const assets = new BrowserAssets({
 // Saved machines survive the page: the next load restores instead of booting.
 const snapshots = new SnapshotCache(new IndexedDbSnapshotStore(), (message) => consoleView.note(message));
 
-const form = {
-  kernel: $<HTMLSelectElement>('kernel'),
-  call: $<HTMLSelectElement>('f-call'),
-  kind: $<HTMLSelectElement>('f-kind'),
-  name: $<HTMLInputElement>('f-name'),
-  ptr: $<HTMLInputElement>('f-ptr'),
-  size: $<HTMLInputElement>('f-size'),
-  as: $<HTMLSelectElement>('f-as'),
-  uid: $<HTMLInputElement>('f-uid'),
-  error: $<HTMLParagraphElement>('f-error'),
-  run: $<HTMLButtonElement>('run'),
-};
+const kernelSelect = $<HTMLSelectElement>('kernel');
+const runButton = $<HTMLButtonElement>('run');
+const shareOut = $<HTMLOutputElement>('share-link');
+const callForm = new CallForm($('f-error'));
 const progress = $<HTMLParagraphElement>('progress');
 const card = $<HTMLElement>('result');
 const historyList = $<HTMLOListElement>('history');
@@ -55,59 +47,45 @@ const historyList = $<HTMLOListElement>('history');
 let machine: Machine | null = null;
 let busy = false;
 let history: HistoryEntry[] = loadHistory();
+/** A problem outside the form's own check (a link it could not show, a failed run): said until the form changes. */
+let notice = '';
 const consoleView = new ConsoleView($('terminal'), (data) => machine?.sendConsole(data));
 
-for (const k of KERNELS) form.kernel.append(new Option(`${k.id} — ${k.version}`, k.id));
+for (const k of KERNELS) kernelSelect.append(new Option(`${k.id} — ${k.version}`, k.id));
 
-function state(): FormState {
-  return {
-    kernel: form.kernel.value as KernelId,
-    call: form.call.value,
-    kind: form.kind.value,
-    name: form.name.value,
-    ptr: form.ptr.value,
-    size: form.size.value,
-    uid: form.as.value === 'uid' ? form.uid.value : null,
-  };
+function currentKernel(): KernelId {
+  return isKernelId(kernelSelect.value) ? kernelSelect.value : DEFAULT_KERNEL;
 }
 
-/** The call the form describes, or the reason it cannot be made (shown beside the form). */
-function readCall(): { call: Call } | { error: string; field: HTMLInputElement } {
-  const s = state();
-  const fields: Array<[HTMLInputElement, () => void]> = [];
-  let name: NameArg = { kind: 'null' };
-  let size = 0;
-  let uid = 0;
-  if (s.kind === 'string') fields.push([form.name, () => (name = parseName(s.name, 'name'))]);
-  if (s.kind === 'pointer') fields.push([form.ptr, () => (name = { kind: 'pointer', address: parseU32(s.ptr, 'pointer') })]);
-  if (s.call === 'create_module') fields.push([form.size, () => (size = parseSize(s.size))]);
-  if (s.uid !== null) fields.push([form.uid, () => (uid = parseUid(s.uid))]);
-  for (const input of [form.name, form.ptr, form.size, form.uid]) input.removeAttribute('aria-invalid');
-  for (const [input, check] of fields) {
-    try {
-      check();
-    } catch (e) {
-      return { error: (e as Error).message, field: input };
-    }
-  }
-  return { call: s.call === 'create_module' ? { call: 'create_module', name, size, uid } : { call: 'delete_module', name, uid } };
-}
-
+/** The form's verdict beside it, Run enabled only for a call that can be made, and the address bar kept as a link to it. */
 function refreshForm(): void {
-  const s = state();
-  $('l-name').hidden = s.kind !== 'string';
-  $('l-ptr').hidden = s.kind !== 'pointer';
-  $('l-size').hidden = s.call !== 'create_module';
-  $('l-uid').hidden = s.uid === null;
-  const r = readCall();
+  const r = callForm.refresh(notice);
+  runButton.disabled = 'error' in r || busy || machine === null;
+  const link = 'call' in r ? shareQuery(currentKernel(), r.call, false) : null;
+  window.history.replaceState(null, '', link && 'query' in link ? link.query : `?kernel=${encodeURIComponent(currentKernel())}`);
+}
+
+/** The share link in its own line, wrapped however long; or why there is none. */
+function share(): void {
+  const r = callForm.check();
   if ('error' in r) {
-    form.error.textContent = r.error;
-    r.field.setAttribute('aria-invalid', 'true');
-  } else {
-    form.error.textContent = '';
+    shareOut.textContent = 'No link: the form does not hold a call that can be made yet.';
+    return;
   }
-  form.run.disabled = 'error' in r || busy || machine === null;
-  window.history.replaceState(null, '', toQuery(s, false));
+  const link = shareQuery(currentKernel(), r.call, true);
+  if ('tooLong' in link) {
+    shareOut.textContent = tooLongText(link.tooLong);
+    return;
+  }
+  const url = new URL(link.query, location.href).href;
+  const a = document.createElement('a');
+  a.href = url;
+  a.textContent = url;
+  shareOut.replaceChildren('Link: ', a);
+  void navigator.clipboard
+    ?.writeText(url)
+    .then(() => shareOut.firstChild?.replaceWith('Link, copied to the clipboard: '))
+    .catch(() => undefined);
 }
 
 function renderHistory(): void {
@@ -175,7 +153,7 @@ async function bootKernel(kernel: KernelId): Promise<void> {
     stage('ready');
     progress.textContent += ` (Linux ${machine.release}${machine.restored ? ', restored from a saved machine' : ''})`;
   } catch (e) {
-    stage(`failed: ${(e as Error).message.split('\n')[0] ?? ''}`, true);
+    stage(`failed: ${errorText(e).split('\n')[0] ?? ''}`, true);
   } finally {
     busy = false;
     refreshForm();
@@ -185,8 +163,8 @@ async function bootKernel(kernel: KernelId): Promise<void> {
 /** A clean machine of the same kernel: a restore of a few milliseconds when the snapshot exists. */
 async function resetMachine(): Promise<void> {
   const m = machine;
-  if (!m || busy || m.kernel.id !== form.kernel.value) {
-    await bootKernel(form.kernel.value as KernelId);
+  if (!m || busy || m.kernel.id !== currentKernel()) {
+    await bootKernel(currentKernel());
     return;
   }
   busy = true;
@@ -196,67 +174,70 @@ async function resetMachine(): Promise<void> {
     await m.reset();
     consoleView.note(`machine ${m.generation} is ready (reset in ${Math.round(performance.now() - t0)} ms)`);
   } catch (e) {
-    form.error.textContent = (e as Error).message;
+    notice = errorText(e);
   } finally {
     busy = false;
     refreshForm();
   }
 }
 
-function addToHistory(report: StepReport): void {
-  history.push({ ...report, at: new Date().toISOString() });
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function addToHistory(record: CallRecord, procModules?: string): void {
+  history.push(historyEntry(history.length, record, procModules));
   if (!saveHistory(history)) consoleView.note('history could not be saved in this browser (storage full or blocked); it is kept for this page');
   renderHistory();
 }
 
+/** A module create_module just made, as /proc/modules lists it. */
+async function procModulesLine(m: Machine, r: CallRecord): Promise<string | null> {
+  if (r.result.kind !== 'success' || r.call.call !== 'create_module' || r.call.name.kind !== 'string') return null;
+  const wanted = r.call.name.text;
+  const mods = await m.readProcModules();
+  return mods.split('\n').find((l) => l.split(/\s+/)[0] === wanted) ?? null;
+}
+
 async function runCall(): Promise<void> {
-  const r = readCall();
+  const r = callForm.check();
   if ('error' in r || !machine || busy) return;
   busy = true;
+  notice = '';
   refreshForm();
   try {
-    const report = stepReport(history.length, await machine.call(r.call));
-    let line: string | null = null;
-    if (report.ok && r.call.call === 'create_module' && r.call.name.kind === 'string') {
-      const wanted = r.call.name.text;
-      const mods = await machine.readProcModules();
-      line = mods.split('\n').find((l) => l.split(/\s+/)[0] === wanted) ?? null;
-    }
-    renderResult(card, report, line);
-    addToHistory(report);
+    const record = await machine.call(r.call);
+    renderResult(card, record, await procModulesLine(machine, record));
+    addToHistory(record);
   } catch (e) {
-    form.error.textContent = (e as Error).message;
+    notice = errorText(e);
   } finally {
     busy = false;
     refreshForm();
   }
 }
 
-// Fill the form from a shared link, then boot.
-const q = fromQuery(location.search);
-form.kernel.value = q.kernel && isKernelId(q.kernel) ? q.kernel : DEFAULT_KERNEL;
-if (q.call === 'create_module' || q.call === 'delete_module') form.call.value = q.call;
-if (q.kind) form.kind.value = q.kind;
-if (q.name !== undefined) form.name.value = q.name;
-if (q.ptr !== undefined) form.ptr.value = q.ptr;
-if (q.size !== undefined) form.size.value = q.size;
-if (q.uid !== undefined && q.uid !== null) {
-  form.as.value = 'uid';
-  form.uid.value = q.uid;
-}
+// Fill the form from a shared link (the form checks what it asked for), then boot.
+const link = readLink(location.search);
+kernelSelect.value = link.kernel ?? DEFAULT_KERNEL;
+const linkProblems = link.call ? callForm.fill(link.call) : [];
+if (linkProblems.length) notice = `This link asked for what the form cannot show, so the form has its own value there: ${linkProblems.join('; ')}`;
 
-for (const input of [form.call, form.kind, form.name, form.ptr, form.size, form.as, form.uid]) input.addEventListener('input', refreshForm);
-form.kernel.addEventListener('change', () => void bootKernel(form.kernel.value as KernelId));
+$('call-form').addEventListener('input', () => {
+  notice = '';
+  shareOut.textContent = '';
+  refreshForm();
+});
+kernelSelect.addEventListener('change', () => {
+  shareOut.textContent = '';
+  void bootKernel(currentKernel());
+});
 $('reset').addEventListener('click', () => void resetMachine());
 $('call-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
   void runCall();
 });
-$('share').addEventListener('click', () => {
-  const url = new URL(toQuery(state(), true), location.href).href;
-  void navigator.clipboard?.writeText(url).catch(() => undefined);
-  form.error.textContent = fitsInLink(state()) ? `link: ${url}` : `link (without the name, which is too long for a URL): ${url}`;
-});
+$('share').addEventListener('click', share);
 $('export-json').addEventListener('click', () => download('modlab-history.json', JSON.stringify(history, null, 2), 'application/json'));
 $('export-md').addEventListener('click', () => download('modlab-history.md', historyMarkdown(history), 'text/markdown'));
 $('clear-history').addEventListener('click', () => {
@@ -281,7 +262,7 @@ const tour = parseScenario(tourText, 'scenarios/man-page-tour.json');
 new CompareView({
   bootMachine: (kernel) => boot({ kernel, assets, snapshots }),
   currentCall: () => {
-    const r = readCall();
+    const r = callForm.check();
     return 'error' in r ? r.error : r.call;
   },
   tour,
@@ -301,6 +282,7 @@ new ModuleView(pageMachine);
 
 renderHistory();
 refreshForm();
-void bootKernel(form.kernel.value as KernelId).then(() => {
-  if (q.run) void runCall();
+void bootKernel(currentKernel()).then(() => {
+  // A link whose call the form could not show whole does not run: it would be another call.
+  if (link.run && linkProblems.length === 0) void runCall();
 });

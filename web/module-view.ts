@@ -3,15 +3,16 @@
  * system call at a time, with the module's memory drawn as the kernel and the
  * agent's linker laid it out.
  */
-import { ModuleLoader, type LifecycleStep, type LinkReport } from '../harness/machine/insmod.ts';
+import { hex32, SIZE } from '../harness/calls/args.ts';
+import type { LinkReport } from '../harness/calls/link-report.ts';
+import type { CallRecord } from '../harness/calls/record.ts';
 import type { Machine } from '../harness/machine/machine.ts';
-import type { StepReport } from '../harness/reports/step-report.ts';
+import { ModuleLoader, stepSucceeded } from '../harness/reports/lifecycle.ts';
 import { dataText } from '../harness/reports/text.ts';
 import { renderResult } from './result-card.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const MODULE = 'hello';
-const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -24,7 +25,7 @@ export interface ModuleDeps {
   machine: () => Machine | null;
   busy: (b: boolean) => void;
   isBusy: () => boolean;
-  onResult: (r: StepReport) => void;
+  onResult: (r: CallRecord, procModules?: string) => void;
 }
 
 const STEPS = [
@@ -82,43 +83,49 @@ export class ModuleView {
     const step = this.next;
     try {
       if (step === 0 || !this.loader) this.loader = new ModuleLoader(m, MODULE);
-      const r = await this.take(this.loader, step);
-      this.next = r.ok ? step + 1 : step;
-      this.mark(r.ok ? -1 : step);
-      $('module-proc').textContent = r.procModules || '(empty)';
+      const ok = await this.take(this.loader, step);
+      this.next = ok ? step + 1 : step;
+      this.mark(ok ? -1 : step);
     } catch (e) {
-      $('module-status').textContent = (e as Error).message;
+      $('module-status').textContent = e instanceof Error ? e.message : String(e);
     } finally {
       this.deps.busy(false);
     }
   }
 
-  private async take(loader: ModuleLoader, step: number): Promise<LifecycleStep> {
-    const steps = [() => loader.create(step), () => loader.linkImage(step), () => loader.init(step), () => loader.query(step), () => loader.remove(step)];
+  private async take(loader: ModuleLoader, step: number): Promise<boolean> {
+    const steps = [() => loader.create(), () => loader.linkImage(), () => loader.init(), () => loader.query(), () => loader.remove()];
     const takeStep = steps[step];
     if (!takeStep) throw new Error('the walkthrough is over: start over for a clean machine');
     const r = await takeStep();
-    if (r.call === 'link') {
+    $('module-proc').textContent = r.procModules || '(empty)';
+    if (r.kind === 'link') {
       $('module-result').hidden = true;
-      if (!r.ok || !loader.link) {
-        $('module-status').textContent = `Linking failed: ${loader.link?.error ?? r.errnoName ?? ''}`;
-        return r;
+      if (r.result.kind !== 'linked') {
+        $('module-status').textContent = `Linking failed: ${r.report.error ?? r.result.errnoName}`;
+        return false;
       }
-      this.draw(loader.link);
-      $('module-status').textContent = `Linked ${loader.link.size} bytes for ${hex(loader.address ?? 0)}: ${loader.link.symbols.length} symbol(s) resolved, ${loader.link.relocations.length} relocations.`;
-      return r;
+      this.draw(r.report, r.base, r.size);
+      $('module-status').textContent = `Linked ${r.size} bytes for ${hex32(r.base)}: ${r.report.symbols.length} symbol(s) resolved, ${r.report.relocations.length} relocations.`;
+      return true;
     }
     renderResult($('module-result'), r, null);
-    this.deps.onResult(r);
-    if (r.console) $('module-status').textContent = `The kernel printed: ${r.console.replace(/\r/g, '').trim()}`;
-    else if (r.data) $('module-status').textContent = dataText(r.data);
-    else if (r.call === 'create_module' && r.ok) $('module-status').textContent = `The kernel reserved ${r.size ?? '?'} bytes at ${r.ret} (uninitialized).`;
-    else $('module-status').textContent = '';
-    return r;
+    this.deps.onResult(r, r.procModules);
+    $('module-status').textContent = this.callStatus(r);
+    return stepSucceeded(r);
+  }
+
+  /** The step in a line: what the kernel printed, what it wrote back, or where it put the module. */
+  private callStatus(r: CallRecord): string {
+    const res = r.result;
+    if (r.console) return `The kernel printed: ${r.console.replace(/\r/g, '').trim()}`;
+    if (res.kind !== 'crash' && res.data) return dataText(res.data);
+    if (r.call.call === 'create_module' && res.kind === 'success') return `The kernel reserved ${SIZE.text(r.call.size)} bytes at ${hex32(res.ret)} (uninitialized).`;
+    return '';
   }
 
   /** The module's memory: each part as wide as its share of the image, with its offset and address. */
-  private draw(r: LinkReport): void {
+  private draw(r: LinkReport, address: number, size: number): void {
     const map = $('module-map');
     const cls = (part: string): string =>
       part === 'struct module' ? 'header' : part === 'name' ? 'name' : part === '.text' ? 'code' : part === '.bss' ? 'bss' : part === 'deps' ? 'deps' : 'data';
@@ -126,20 +133,19 @@ export class ModuleView {
       ...r.layout.map((p) => {
         const d = el('div', `${p.part} +${p.offset.toString(16)}`, cls(p.part));
         d.style.flex = `${Math.max(p.size, 1)} 1 0`;
-        d.title = `${p.part}: ${p.size} bytes at ${hex((this.loader?.address ?? 0) + p.offset)} (offset 0x${p.offset.toString(16)})`;
+        d.title = `${p.part}: ${p.size} bytes at ${hex32(address + p.offset)} (offset 0x${p.offset.toString(16)})`;
         d.dataset['part'] = p.part;
         return d;
       }),
     );
     map.setAttribute('aria-label', r.layout.map((p) => `${p.part} ${p.size} bytes at offset ${p.offset}`).join('; '));
     $('module-parts').textContent = r.layout.map((p) => `${p.part} at +0x${p.offset.toString(16)} (${p.size} B)`).join(' · ');
-    const address = this.loader?.address ?? 0;
-    $('module-map-caption').textContent = `hello at ${hex(address)}, ${r.size} bytes: init_module() at ${hex(r.header['init'] ?? 0)}, cleanup_module() at ${hex(r.header['cleanup'] ?? 0)}`;
+    $('module-map-caption').textContent = `hello at ${hex32(address)}, ${size} bytes: init_module() at ${hex32(r.header['init'] ?? 0)}, cleanup_module() at ${hex32(r.header['cleanup'] ?? 0)}`;
     const head = el('tr');
     head.append(el('th', 'symbol'), el('th', 'kernel export'), el('th', 'address'));
     const rows = r.symbols.map((s) => {
       const tr = el('tr');
-      tr.append(el('td', s.name), el('td', s.foundAs), el('td', hex(s.value)));
+      tr.append(el('td', s.name), el('td', s.foundAs), el('td', hex32(s.value)));
       return tr;
     });
     $('module-symbols').replaceChildren(head, ...rows);

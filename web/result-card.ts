@@ -1,36 +1,46 @@
 /** Renders one call's outcome. Everything from the guest goes in as text, never HTML. */
 import { explainAddress, explainCrash, explainErrno } from '../harness/calls/explain.ts';
-import type { CallName } from '../harness/calls/model.ts';
-import type { StepReport } from '../harness/reports/step-report.ts';
-import { callText } from '../harness/reports/text.ts';
+import { callText } from '../harness/calls/model.ts';
+import type { CallRecord } from '../harness/calls/record.ts';
+import { GUEST_MEMORY } from '../harness/machine/v86-config.ts';
+import { dataText, retText } from '../harness/reports/text.ts';
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
   return e;
 }
 
-/** success, errno or crash: the colour a result is drawn in. */
-export function outcomeClass(r: StepReport): 'success' | 'errno' | 'crash' {
-  return r.crash ? 'crash' : r.ok ? 'success' : 'errno';
+/** What failed when the errno did not come from the call itself. */
+function errnoMeaning(r: CallRecord, errnoName: string, during: 'call' | 'setuid' | 'link'): string {
+  if (during === 'setuid') return `The agent could not switch to uid ${r.call.uid} (setuid32 failed with ${errnoName}), so the call was not made.`;
+  if (during === 'link') return `The agent could not link the module for this call (${errnoName}), so the call was not made.`;
+  return explainErrno(r.call.call, errnoName);
 }
 
-export function renderResult(card: HTMLElement, r: StepReport, procModulesLine: string | null): void {
-  card.hidden = false;
-  card.replaceChildren();
-  card.classList.remove('crash', 'success', 'errno');
-  card.classList.add(outcomeClass(r));
-  card.dataset['outcome'] = r.crash ? `crash:${r.crash}` : r.ok ? 'success' : (r.errnoName ?? '');
-  card.append(el('p', `${callText(r)} on Linux ${r.kernel}, ${r.elapsedMs.toFixed(1)} ms`));
-  if (r.crash) {
-    card.append(el('h3', `Kernel crash (${r.crash})`), el('p', explainCrash(r.crash)), el('pre', (r.console ?? '').replace(/\r/g, '')));
-  } else if (r.ok) {
-    const address = Number(r.ret);
-    card.append(el('h3', `returned ${r.ret}`));
-    if (r.call === 'create_module') card.append(el('p', explainAddress(address)));
-    if (procModulesLine) card.append(el('p', 'Its line in /proc/modules:'), el('pre', procModulesLine));
-  } else {
-    card.append(el('h3', `-1 ${r.errnoName} (errno ${r.errno})`), el('p', explainErrno(r.call as CallName, r.errnoName ?? '')));
+function outcome(r: CallRecord): HTMLElement[] {
+  const res = r.result;
+  switch (res.kind) {
+    case 'crash':
+      return [el('h3', `Kernel crash (${res.crash})`), el('p', explainCrash(res.crash)), el('pre', res.console.replace(/\r/g, ''))];
+    case 'errno':
+      return [el('h3', `-1 ${res.errnoName} (errno ${res.errno})`), el('p', errnoMeaning(r, res.errnoName, res.during))];
+    case 'success':
+      // Only create_module answers with an address; other calls' values speak for themselves.
+      return [el('h3', `returned ${retText(r)}`), ...(r.call.call === 'create_module' ? [el('p', explainAddress(res.ret, GUEST_MEMORY))] : [])];
   }
+}
+
+export function renderResult(card: HTMLElement, r: CallRecord, procModulesLine: string | null): void {
+  const res = r.result;
+  card.hidden = false;
+  card.classList.remove('crash', 'success', 'errno');
+  card.classList.add(res.kind);
+  card.dataset['outcome'] = res.kind === 'crash' ? `crash:${res.crash}` : res.kind === 'errno' ? res.errnoName : 'success';
+  card.replaceChildren(el('p', `${callText(r.call)} on Linux ${r.kernel}, ${r.elapsedMs.toFixed(1)} ms`), ...outcome(r));
+  if (res.kind !== 'crash' && res.data) card.append(el('p', `The kernel wrote back: ${dataText(res.data)}`));
+  // A crash's console is shown above; any other call's messages (a module's printk) here.
+  const printed = r.console.replace(/\r/g, '').trim();
+  if (res.kind !== 'crash' && printed) card.append(el('p', 'The kernel printed:'), el('pre', printed));
+  if (procModulesLine) card.append(el('p', 'Its line in /proc/modules:'), el('pre', procModulesLine));
 }

@@ -6,10 +6,9 @@
 import { verdict } from '../harness/reports/compare.ts';
 import { VERDICT_WORDS } from '../harness/reports/matrix.ts';
 import type { Machine } from '../harness/machine/machine.ts';
-import { stepReport, type StepReport } from '../harness/reports/step-report.ts';
 import type { Scenario } from '../harness/calls/scenario.ts';
-import { callText } from '../harness/reports/text.ts';
-import { describeCall } from '../harness/calls/model.ts';
+import { callText } from '../harness/calls/model.ts';
+import type { CallRecord } from '../harness/calls/record.ts';
 import { renderResult } from './result-card.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -19,7 +18,7 @@ export interface TourDeps {
   /** Serialises use of the page's machine with the Call tab. */
   busy: (b: boolean) => void;
   isBusy: () => boolean;
-  onResult: (r: StepReport) => void;
+  onResult: (r: CallRecord) => void;
 }
 
 export class TourView {
@@ -50,7 +49,7 @@ export class TourView {
     $('tour-claim').textContent = a.manPage ? (a.manPage.errno ?? 'success: an address') : 'not in the man page';
     $('tour-says').textContent = a.manPage ? `“${a.manPage.says}”` : 'The man page lists nothing for this case; here is what the kernel does.';
     $('tour-note').textContent = a.note ?? '';
-    $('tour-call').textContent = describeCall(call);
+    $('tour-call').textContent = callText(call);
     $('tour-verdict').textContent = '';
     $<HTMLElement>('tour-result').hidden = true;
     $<HTMLButtonElement>('tour-prev').disabled = this.step === 0;
@@ -67,20 +66,19 @@ export class TourView {
         await m.reset();
         this.ranUpTo = -1;
       }
-      let report: StepReport | null = null;
+      let record: CallRecord | null = null;
       for (let i = this.ranUpTo + 1; i <= this.step; i++) {
         const call = this.tour.steps[i];
         if (!call) break;
-        report = stepReport(i, await m.call(call));
-        this.deps.onResult(report);
+        record = await m.call(call);
+        this.deps.onResult(record);
       }
       this.ranUpTo = this.step;
-      if (!report) return;
-      const card = $('tour-result');
-      renderResult(card, report, null);
+      if (!record) return;
+      renderResult($('tour-result'), record, null);
       const claim = this.tour.annotations[this.step]?.manPage ?? null;
-      const v = verdict(claim, report.kernel as Parameters<typeof verdict>[1], report);
-      $('tour-verdict').textContent = `${callText(report)}: ${VERDICT_WORDS[v]}.`;
+      const v = verdict(claim, record.kernel, record);
+      $('tour-verdict').textContent = `${callText(record.call)}: ${VERDICT_WORDS[v]}.`;
       $('tour-verdict').dataset['verdict'] = v;
     } finally {
       this.deps.busy(false);

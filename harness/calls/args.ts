@@ -259,7 +259,7 @@ export type SizeArg = number | ModuleRef;
 export const SIZE: ArgKind<SizeArg> = {
   id: 'size',
   syntax: '0 … 4294967295 (decimal or 0x hex), or module:hello for the size its image needs',
-  fromJson: (input, what) => (moduleRef(input) ? { module: parseModule(input.module, `${what}.module`) } : parseU32(input, what)),
+  fromJson: (input, what) => (moduleRef(input) ? { module: parseModule(input.module, `${what}."module"`) } : parseU32(input, what)),
   fromWord: (word, what) => (word.startsWith('module:') ? { module: parseModule(word.slice(7), `${what} module`) } : parseU32(word, what)),
   check: (value, what) => (moduleRef(value) ? { module: parseModule(value.module, `${what} module`) } : parseU32(value, what)),
   text: (v) => (typeof v === 'number' ? String(v) : `sizeof(${v.module}.o)`),

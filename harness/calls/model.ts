@@ -186,7 +186,7 @@ export function callFromWords(words: readonly string[], uid: number): Call {
     const word = rest[i];
     if (word !== undefined) values[a.key] = a.kind.fromWord(word, a.word);
     else if (a.fallback) values[a.key] = a.fallback.value;
-    else throw new InputError(`${spec.name} needs ${a.word} (${a.kind.syntax})`);
+    else throw new InputError(`${spec.name} needs ${/^[AEIOU]/.test(a.word) ? 'an' : 'a'} ${a.word} (${a.kind.syntax})`);
   });
   const unexpected = rest[spec.args.length];
   if (unexpected !== undefined) throw new InputError(`unexpected argument ${quote(unexpected)}; ${spec.name} takes ${usageWords(spec)}`);

@@ -200,11 +200,17 @@ export class Emulator {
     return this.console.slice(-chars);
   }
 
-  /** Waits until the console has been quiet for `quietMs`, or `maxMs` has passed. */
+  /**
+   * Waits until the console has been quiet for `quietMs` (no byte since), or
+   * `maxMs` has passed: each wake-up is when the quiet period would end.
+   */
   async consoleSettled(quietMs: number, maxMs: number): Promise<void> {
     const end = performance.now() + maxMs;
-    while (performance.now() < end && performance.now() - this.lastConsoleAt < quietMs) {
-      await new Promise<void>((r) => setTimeout(() => r(), quietMs / 2));
+    for (;;) {
+      const now = performance.now();
+      const quietAt = this.lastConsoleAt + quietMs;
+      if (now >= quietAt || now >= end) return;
+      await new Promise<void>((r) => setTimeout(() => r(), Math.min(quietAt, end) - now));
     }
   }
 

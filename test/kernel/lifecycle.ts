@@ -8,18 +8,35 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KernelId } from '../../kernel-images/manifest.ts';
-import type { Call, NameArg } from '../../harness/calls/model.ts';
-import { loadModule, runLifecycle } from '../../harness/machine/insmod.ts';
+import type { NameArg } from '../../harness/calls/args.ts';
+import type { Call } from '../../harness/calls/model.ts';
+import { loadModule, runLifecycle } from '../../harness/reports/lifecycle.ts';
 import type { Machine } from '../../harness/machine/machine.ts';
 import type { CallData } from '../../harness/calls/buffers.ts';
 import { boot } from '../../node/boot.ts';
-import type { CallRecord } from '../../harness/calls/record.ts';
+import type { CallRecord, LinkRecord, StepRecord } from '../../harness/calls/record.ts';
 import { LONG } from './man-page.ts';
 
 const name = (text: string): NameArg => ({ kind: 'string', text });
 
 function answer(r: CallRecord): string {
   return r.result.kind === 'success' ? 'ok' : r.result.kind === 'errno' ? r.result.errnoName : `crash:${r.result.crash}`;
+}
+
+function asCall(s: StepRecord | undefined): CallRecord {
+  assert.equal(s?.kind, 'call');
+  return s;
+}
+
+function asLink(s: StepRecord | undefined): LinkRecord {
+  assert.equal(s?.kind, 'link');
+  return s;
+}
+
+/** create_module:ok, link:ok, init_module:EBUSY, … */
+function stepAnswer(s: StepRecord): string {
+  if (s.kind === 'link') return `link:${s.result.kind === 'linked' ? 'ok' : s.result.errnoName}`;
+  return `${s.call.call}:${answer(s)}`;
 }
 
 function data(r: CallRecord): CallData | undefined {
@@ -51,20 +68,20 @@ export function lifecycleSuite(kernel: KernelId): void {
   test(`${kernel}: hello is created, linked, initialised, queried and deleted, with its printk on the console`, LONG, async () => {
     await m.reset();
     const steps = await runLifecycle(m, 'hello');
-    assert.deepEqual(steps.map((s) => `${s.call}:${s.ok ? 'ok' : s.errnoName}`), ['create_module:ok', 'link:ok', 'init_module:ok', 'query_module:ok', 'delete_module:ok']);
-    const [create, link, init, query, del] = steps;
-    assert.ok(create && link && init && query && del);
-    const address = Number(create.ret);
-    assert.match(create.procModules, /^hello\s+\d+ \(uninitialized\)$/m);
+    assert.deepEqual(steps.map(stepAnswer), ['create_module:ok', 'link:ok', 'init_module:ok', 'query_module:ok', 'delete_module:ok']);
+    const [create, link, init, query, del] = [asCall(steps[0]), asLink(steps[1]), asCall(steps[2]), asCall(steps[3]), asCall(steps[4])];
+    const address = create.result.kind === 'success' ? create.result.ret : NaN;
+    assert.match(steps[0]?.procModules ?? '', /^hello\s+\d+ \(uninitialized\)$/m);
     // The link step resolved printk against the running kernel's MODVERSIONS name.
-    const printk = link.link?.symbols.find((s) => s.name === 'printk');
+    const printk = link.report.symbols.find((s) => s.name === 'printk');
     assert.match(printk?.foundAs ?? '', /^printk_R[0-9a-f]{8}$/);
-    assert.equal(link.link?.header['init'] !== undefined && link.link.header['name'], address + 96);
-    assert.match(init.console, new RegExp(`modlab hello: init_module ran at ${(link.link?.header['init'] ?? 0).toString(16)}`));
-    assert.match(init.procModules, /^hello\s+\d+\s+0 \(unused\)$/m, 'live, use count 0');
-    assert.deepEqual(query.data && query.data.kind === 'info' ? [query.data.addr, query.data.size, query.data.flags & 1, query.data.usecount] : null, [address, link.size, 1, 0]);
+    assert.equal(link.report.header['init'] !== undefined && link.report.header['name'], address + 96);
+    assert.match(init.console, new RegExp(`modlab hello: init_module ran at ${(link.report.header['init'] ?? 0).toString(16)}`));
+    assert.match(steps[2]?.procModules ?? '', /^hello\s+\d+\s+0 \(unused\)$/m, 'live, use count 0');
+    const info = data(query);
+    assert.deepEqual(info?.kind === 'info' ? [info.addr, info.size, info.flags & 1, info.usecount] : null, [address, link.size, 1, 0]);
     assert.match(del.console, /modlab hello: cleanup_module ran after 0 greetings/);
-    assert.doesNotMatch(del.procModules, /^hello\s/m);
+    assert.doesNotMatch(steps[4]?.procModules ?? '', /^hello\s/m);
   });
 
   test(`${kernel}: a module that uses hello makes it busy: refs, deps, EBUSY, then removal in order`, LONG, async () => {
@@ -73,9 +90,9 @@ export function lifecycleSuite(kernel: KernelId): void {
     assert.ok(hello.address, 'hello loaded');
     const user = await loadModule(m, 'hello_user');
     assert.ok(user.address, 'hello_user loaded');
-    const greet = user.steps[1]?.link?.symbols.find((s) => s.name === 'modlab_hello_greet');
+    const greet = asLink(user.steps[1]).report.symbols.find((s) => s.name === 'modlab_hello_greet');
     assert.equal(greet?.owner, hello.address, 'the symbol came from hello, which makes hello a dependency');
-    assert.match(user.steps[2]?.console ?? '', /modlab hello: hello, hello_user \(greeting 1\)/);
+    assert.match(asCall(user.steps[2]).console, /modlab hello: hello, hello_user \(greeting 1\)/);
     // hello_user holds hello: referenced, and its use count is 1.
     assert.match(await m.readProcModules(), /^hello\s+\d+\s+1 \[hello_user\]$/m);
     const held = data(await call({ call: 'query_module', name: name('hello'), which: 'QM_INFO', bufsize: 16, uid: 0 }));
@@ -131,10 +148,10 @@ export function lifecycleSuite(kernel: KernelId): void {
     // A module whose init returns 1 ("buggy"): EBUSY, and it stays uninitialized.
     const failing = await loadModule(m, 'hello_fail');
     assert.equal(failing.address, null);
-    const init = failing.steps[2];
-    assert.equal(init?.errnoName, 'EBUSY');
-    assert.match(init?.console ?? '', /modlab hello_fail: init_module refuses to start/);
-    assert.match(init?.procModules ?? '', /^hello_fail\s+\d+ \(uninitialized\)$/m);
+    const init = asCall(failing.steps[2]);
+    assert.equal(answer(init), 'EBUSY');
+    assert.match(init.console, /modlab hello_fail: init_module refuses to start/);
+    assert.match(failing.steps[2]?.procModules ?? '', /^hello_fail\s+\d+ \(uninitialized\)$/m);
     assert.equal(answer(await call({ call: 'delete_module', name: name('hello_fail'), uid: 0 })), 'ok');
 
     assert.equal(answer(await call({ call: 'query_module', name: name('no_such_module'), which: 'QM_INFO', bufsize: 16, uid: 0 })), 'ENOENT');

@@ -280,6 +280,7 @@ test('random call sequences with crashes among them: issued at once, each answer
   t.diagnostic(`seed ${SEED} (MODLAB_SEED=${SEED} replays this run; set another to explore)`);
   const m = await boot({ kernel: '2.4.20', callTimeoutMs: 20_000 });
   const perRun: number[] = [];
+  const crashKinds: Record<string, number> = {};
   let calls = 0;
   try {
     await fc.assert(
@@ -290,12 +291,17 @@ test('random call sequences with crashes among them: issued at once, each answer
         assert.deepEqual(together.answers, alone.answers);
         assert.ok(together.crashes >= 1, 'every sequence crashes the kernel at least once');
         perRun.push(together.crashes);
+        for (const a of together.answers) {
+          const kind = /crash (\w+)/.exec(a)?.[1];
+          if (kind) crashKinds[kind] = (crashKinds[kind] ?? 0) + 1;
+        }
         calls += steps.length;
       }),
       { seed: SEED, numRuns: 25 },
     );
     const crashes = perRun.reduce((a, b) => a + b, 0);
-    t.diagnostic(`seed ${SEED}: ${perRun.length} sequences, ${calls} steps, ${crashes} crashes recovered from (${Math.min(...perRun)} to ${Math.max(...perRun)} per sequence), each run twice: at once and one by one`);
+    const kinds = Object.entries(crashKinds).map(([k, n]) => `${n} ${k}`).join(', ');
+    t.diagnostic(`seed ${SEED}: ${perRun.length} sequences, ${calls} steps, ${crashes} crashes (${kinds}) recovered from, ${Math.min(...perRun)} to ${Math.max(...perRun)} per sequence; each sequence run twice: at once and one by one`);
   } finally {
     await m.close();
   }

@@ -30,11 +30,15 @@ const refusals: Array<[string, string[], RegExp]> = [
   ['size above 32 bits', ['call', 'create_module', 'x', '0x100000000'], /SIZE must be between 0 and 4294967295/],
   ['negative uid', ['call', 'create_module', 'x', '1', '--uid', '-1'], /--uid must be a number/],
   ['unknown call', ['call', 'frob_module', 'x'], /unknown call "frob_module"; modlab call takes create_module, delete_module, init_module, query_module, get_kernel_syms/],
-  ['init_module without an image', ['call', 'init_module', 'x'], /init_module needs an IMAGE: NULL, @0xADDR or hex:…/],
+  ['init_module without an image', ['call', 'init_module', 'x'], /init_module needs an IMAGE \(NULL, @0xADDR, hex:… \(bytes\) or module:hello/],
   ['query_module with an unknown which', ['call', 'query_module', 'x', 'QM_ALL'], /WHICH must be one of QM_MODULES, QM_DEPS, QM_REFS, QM_SYMS, QM_INFO or a number, got "QM_ALL"/],
   ['an image that is not hex', ['call', 'init_module', 'x', 'hex:abc'], /IMAGE must be null, .*an even number of hex digits/],
   ['missing size', ['call', 'create_module', 'x'], /create_module needs a SIZE/],
-  ['extra argument', ['call', 'delete_module', 'x', '5'], /delete_module takes only a NAME/],
+  ['extra argument', ['call', 'delete_module', 'x', '5'], /unexpected argument "5"; delete_module takes NAME$/m],
+  ['a call named like an inherited property', ['call', 'toString'], /unknown call "toString"; modlab call takes create_module/],
+  ['a which named like an inherited property', ['call', 'query_module', 'x', 'constructor'], /WHICH must be one of QM_MODULES, QM_DEPS, QM_REFS, QM_SYMS, QM_INFO or a number, got "constructor"/],
+  ['a module named like an inherited property', ['call', 'init_module', 'x', 'module:constructor'], /IMAGE module must be one of hello, hello_user, hello_fail, got "constructor"/],
+  ['a size module named like an inherited property', ['call', 'create_module', 'x', 'module:__proto__'], /SIZE module must be one of hello, hello_user, hello_fail, got "__proto__"/],
   ['bad pointer', ['call', 'create_module', '@0xzz', '1'], /NAME pointer must be a number/],
   ['unknown option', ['call', 'create_module', 'x', '1', '--fast'], /unknown option --fast/],
   ['unknown command', ['frobnicate'], /unknown command "frobnicate"/],
@@ -71,6 +75,20 @@ test('refuses a scenario with a malformed man-page claim, naming the step', () =
   const r = modlab(['compare', scenario({ steps: [{ call: 'create_module', name: 'a', size: 4096, manPage: { errno: 'ENOPE', says: 'x' } }] })]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /step 0: "manPage"\."errno" must be an errno name such as "EEXIST", or null for success; got "ENOPE"/);
+});
+
+test('refuses scenario fields named like inherited properties, naming the field', () => {
+  const cases: Array<[unknown, RegExp]> = [
+    [{ steps: [{ call: 'toString', name: 'a' }] }, /step 0: "call" must be one of create_module, delete_module, init_module, query_module, get_kernel_syms, got "toString"/],
+    [{ steps: [{ call: 'query_module', name: 'a', which: 'constructor' }] }, /step 0: "which" must be one of QM_MODULES, QM_DEPS, QM_REFS, QM_SYMS, QM_INFO or a number, got "constructor"/],
+    [{ steps: [{ call: 'init_module', name: 'a', image: { module: 'hasOwnProperty' } }] }, /step 0: "image"\.module must be one of hello, hello_user, hello_fail, got "hasOwnProperty"/],
+    [{ kernel: 'valueOf', steps: [{ call: 'delete_module', name: 'a' }] }, /"kernel" "valueOf" is not a kernel modlab knows/],
+  ];
+  for (const [content, re] of cases) {
+    const r = modlab(['run', scenario(content)]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, re);
+  }
 });
 
 test('refuses a scenario that is not JSON', () => {

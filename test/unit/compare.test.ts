@@ -1,16 +1,31 @@
-/** The comparison matrix from made-up step reports: pure code, no kernel. */
+/** The comparison matrix from made-up records: pure code, no kernel. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { KernelId } from '../../kernel-images/manifest.ts';
+import { ERRNO, type ErrnoName } from '../../harness/calls/linux-i386.ts';
+import type { CallResult } from '../../harness/calls/record.ts';
+import { parseScenario } from '../../harness/calls/scenario.ts';
 import { compareRows, verdict, type KernelRun } from '../../harness/reports/compare.ts';
 import { formatMatrix, matrixJson } from '../../harness/reports/matrix.ts';
-import type { StepReport } from '../../harness/reports/step-report.ts';
-import { parseScenario } from '../../harness/calls/scenario.ts';
+import type { RunStep } from '../../harness/reports/run.ts';
 
-function report(kernel: string, step: number, answer: string): StepReport {
-  const base = { step, call: 'create_module', kernel, name: 'm', size: 4096, uid: 0, elapsedMs: 1, machine: 1 };
-  if (answer.startsWith('0x')) return { ...base, ok: true, ret: answer, errno: null, errnoName: null, crash: null };
-  if (answer === 'oops') return { ...base, ok: false, ret: null, errno: null, errnoName: null, crash: 'oops', recovered: true, console: 'kernel BUG at vmalloc.c:242!\n' };
-  return { ...base, ok: false, ret: '-1', errno: 12, errnoName: answer, crash: null };
+function report(kernel: KernelId, _step: number, answer: string): RunStep {
+  const result: CallResult = answer.startsWith('0x')
+    ? { kind: 'success', ret: Number(answer) }
+    : answer === 'oops'
+      ? { kind: 'crash', crash: 'oops', console: 'kernel BUG at vmalloc.c:242!\n', detail: 'the kernel crashed' }
+      : { kind: 'errno', errno: ERRNO[answer as ErrnoName], errnoName: answer, during: 'call' };
+  return {
+    kind: 'call',
+    call: { call: 'create_module', name: { kind: 'string', text: 'm' }, size: 4096, uid: 0 },
+    kernel,
+    machine: 1,
+    result,
+    recovered: result.kind === 'crash',
+    elapsedMs: 1,
+    console: result.kind === 'crash' ? result.console : '',
+    procModules: '',
+  };
 }
 
 const scenario = parseScenario(JSON.stringify({
@@ -22,10 +37,10 @@ const scenario = parseScenario(JSON.stringify({
 }));
 
 const runs: KernelRun[] = [
-  { kernel: '2.4.20', reports: [report('2.4.20', 0, '0xc8800000'), report('2.4.20', 1, 'oops'), report('2.4.20', 2, 'EINVAL')] },
-  { kernel: '2.4.27', reports: [report('2.4.27', 0, '0xc880d000'), report('2.4.27', 1, 'ENOMEM'), report('2.4.27', 2, 'EINVAL')] },
-  { kernel: '2.4.18', reports: [report('2.4.18', 0, '0xc880f000'), report('2.4.18', 1, 'oops'), report('2.4.18', 2, 'EINVAL')] },
-  { kernel: '6.1', reports: [report('6.1', 0, 'ENOSYS'), report('6.1', 1, 'ENOSYS'), report('6.1', 2, 'ENOSYS')] },
+  { kernel: '2.4.20', steps: [report('2.4.20', 0, '0xc8800000'), report('2.4.20', 1, 'oops'), report('2.4.20', 2, 'EINVAL')] },
+  { kernel: '2.4.27', steps: [report('2.4.27', 0, '0xc880d000'), report('2.4.27', 1, 'ENOMEM'), report('2.4.27', 2, 'EINVAL')] },
+  { kernel: '2.4.18', steps: [report('2.4.18', 0, '0xc880f000'), report('2.4.18', 1, 'oops'), report('2.4.18', 2, 'EINVAL')] },
+  { kernel: '6.1', steps: [report('6.1', 0, 'ENOSYS'), report('6.1', 1, 'ENOSYS'), report('6.1', 2, 'ENOSYS')] },
 ];
 
 test('rows differ only where the kernels with the call disagree; addresses count as one answer', () => {

@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { InputError, parseImage, parseName, parseSize, parseUid, parseWhich } from '../../harness/calls/model.ts';
+import { ENTRIES, IMAGE, NAME, SIZE, UID, WHICH } from '../../harness/calls/args.ts';
+import { callFromJson } from '../../harness/calls/model.ts';
+import { InputError } from '../../harness/errors.ts';
 import { encodeFrame, FrameDecoder, HEADER_SIZE, MAGIC, PROTOCOL_VERSION, type Frame } from '../../harness/protocol.ts';
 import { parseScenario } from '../../harness/calls/scenario.ts';
 
@@ -136,11 +138,15 @@ const anyJson = fc.jsonValue({ maxDepth: 4 });
 
 test('parsers answer any input with a value or an InputError, never anything else', () => {
   const parsers: Array<(x: unknown) => unknown> = [
-    (x) => parseName(x),
-    (x) => parseSize(x),
-    (x) => parseUid(x),
-    (x) => parseImage(x),
-    (x) => parseWhich(x),
+    (x) => NAME.fromJson(x, 'name'),
+    (x) => SIZE.fromJson(x, 'size'),
+    (x) => UID.fromJson(x, 'uid'),
+    (x) => IMAGE.fromJson(x, 'image'),
+    (x) => WHICH.fromJson(x, 'which'),
+    (x) => ENTRIES.fromJson(x, 'table'),
+    (x) => NAME.check(x, 'name'),
+    (x) => IMAGE.check(x, 'image'),
+    (x) => callFromJson(x),
     (x) => parseScenario(JSON.stringify(x)),
     (x) => parseScenario(typeof x === 'string' ? x : JSON.stringify({ steps: [x] })),
   ];

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Call } from '../../harness/calls/model.ts';
-import { parseLinkReport } from '../../harness/machine/insmod.ts';
+import { parseLinkReport } from '../../harness/calls/link-report.ts';
 import { callData, flagNames } from '../../harness/calls/buffers.ts';
 
 const le = (...words: number[]) => {
@@ -55,10 +55,10 @@ test('the agent’s link report becomes layout, symbols, relocations and header 
     'field\tinit\t0xc8800090',
     '',
   ].join('\n');
-  const r = parseLinkReport({ errno: 0, size: 368, report, image: new Uint8Array(0) });
+  const r = parseLinkReport(report);
   assert.deepEqual(r.layout[1], { part: '.text', offset: 0x68, size: 0x57 });
   assert.deepEqual(r.symbols, [{ name: 'printk', value: 0xc0113198, foundAs: 'printk_R1b7d4074', owner: 0 }]);
   assert.deepEqual(r.relocations, [{ type: 'R_386_PC32', section: '.text', offset: 0x19, symbol: 'printk', value: 0xf7913113 }]);
   assert.equal(r.header['init'], 0xc8800090);
-  assert.equal(parseLinkReport({ errno: 8, size: 0, report: 'error\tunresolved symbol\tfoo\n', image: new Uint8Array(0) }).error, 'unresolved symbol: foo');
+  assert.equal(parseLinkReport('error\tunresolved symbol\tfoo\n').error, 'unresolved symbol: foo');
 });

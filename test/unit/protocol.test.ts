@@ -39,7 +39,7 @@ test('a header announcing an oversized payload is rejected, not buffered forever
 });
 
 test('call payloads carry values and NUL-terminated buffers', () => {
-  const p = encodeCall(127, null, [{ kind: 'buffer', bytes: new Uint8Array([104, 105, 0]) }, { kind: 'value', value: 0xffffffff }]);
+  const p = encodeCall({ syscall: 127, uid: null, args: [{ kind: 'buffer', bytes: new Uint8Array([104, 105, 0]) }, { kind: 'value', value: 0xffffffff }] });
   const v = new DataView(p.buffer);
   assert.equal(v.getUint32(0, true), 127);
   assert.equal(v.getUint32(4, true), NO_UID);

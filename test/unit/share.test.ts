@@ -1,23 +1,118 @@
-/** Share links: the form's state in a URL and back; long names as repeat/times or left out. */
+/**
+ * Share links, the way the page uses them: a call becomes a link
+ * (shareQuery), the link fills the form (readLink, valuesFromJson) and the
+ * form gives the call back (checkForm). Older links still open their call;
+ * hostile ones give defaults or a form error, never an exception.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fitsInLink, fromQuery, toQuery, type FormState } from '../../web/share.ts';
+import fc from 'fast-check';
+import { callFromJson, type Call } from '../../harness/calls/model.ts';
+import { checkForm, initialValues, valuesFromJson, type Values } from '../../web/form-fields.ts';
+import { readLink, shareQuery, tooLongText } from '../../web/share-link.ts';
 
-const base: FormState = { kernel: '2.4.20', call: 'create_module', kind: 'string', name: 'hello', ptr: '', size: '4096', uid: null };
+/** What the page does on load: defaults, then what the link asks for, then the form's check. */
+function open(search: string): { kernel: string | null; run: boolean; values: Values; problems: string[]; check: ReturnType<typeof checkForm> } {
+  const link = readLink(search);
+  const values = initialValues();
+  const filled = link.call ? valuesFromJson(link.call) : { values: {}, problems: [] };
+  Object.assign(values, filled.values);
+  return { kernel: link.kernel, run: link.run, values, problems: filled.problems, check: checkForm(values) };
+}
 
-test('a call survives the round trip through its link', () => {
-  const back = fromQuery(toQuery({ ...base, uid: '65534' }, true));
-  assert.deepEqual(back, { run: true, kernel: '2.4.20', call: 'create_module', kind: 'string', name: 'hello', size: '4096', uid: '65534' });
+function queryOf(call: Call): string {
+  const q = shareQuery('2.4.20', call, true);
+  assert.ok('query' in q, `no link for ${JSON.stringify(q)}`);
+  return q.query;
+}
+
+function roundTrip(json: Record<string, unknown>): string {
+  const call = callFromJson(json);
+  const query = queryOf(call);
+  const back = open(query);
+  assert.deepEqual(back.problems, []);
+  assert.equal(back.kernel, '2.4.20');
+  assert.equal(back.run, true);
+  assert.deepEqual(back.check, { call }, query);
+  return query;
+}
+
+test('every kind of name survives the round trip through a link and the form', () => {
+  assert.match(roundTrip({ call: 'create_module', name: 'hello', size: 4096, uid: 65534 }), /^\?kernel=2\.4\.20&call=create_module&name=hello&size=4096&uid=65534&run=1$/);
+  assert.match(roundTrip({ call: 'create_module', name: null, size: 4096 }), /&null=1&size=4096&run=1$/);
+  assert.match(roundTrip({ call: 'delete_module', name: { ptr: '0xffffffff' } }), /&call=delete_module&ptr=0xffffffff&run=1$/);
+  assert.match(roundTrip({ call: 'create_module', name: { repeat: 'ab', times: 3000 }, size: 4096 }), /&repeat=ab&times=3000&/);
+  const one = roundTrip({ call: 'create_module', name: 'n'.repeat(60000), size: 4096 });
+  assert.match(one, /&repeat=n&times=60000&/);
+  assert.ok(one.length < 200);
+  roundTrip({ call: 'create_module', name: 'x'.repeat(2000), size: 1 });
+  roundTrip({ call: 'create_module', name: 'a b&c=d#é/?', size: 4096 });
 });
 
-test('a 60,000-character name of one letter travels as repeat/times; another long name is left out', () => {
-  const long = { ...base, name: 'n'.repeat(60000) };
-  const q = toQuery(long, false);
-  assert.ok(q.length < 200);
-  assert.match(q, /repeat=n&times=60000/);
-  assert.equal(fromQuery(q).name, long.name);
-  const mixed = { ...base, name: 'ab'.repeat(2000) };
-  assert.equal(fitsInLink(mixed), false);
-  assert.doesNotMatch(toQuery(mixed, false), /name=/);
-  assert.equal(fitsInLink(long), true);
+test('every call and argument kind survives the round trip', () => {
+  roundTrip({ call: 'create_module', name: 'hello', size: { module: 'hello' } });
+  roundTrip({ call: 'init_module', name: 'hello', image: { module: 'hello_fail' } });
+  roundTrip({ call: 'init_module', name: 'hello', image: null });
+  roundTrip({ call: 'init_module', name: 'hello', image: { ptr: '0xc0000000' } });
+  roundTrip({ call: 'init_module', name: 'hello', image: { hex: '00ff7f' } });
+  roundTrip({ call: 'query_module', name: null, which: 'QM_MODULES', bufsize: 65536 });
+  roundTrip({ call: 'query_module', name: 'hello', which: 'QM_INFO', bufsize: 0, uid: 1 });
+  roundTrip({ call: 'query_module', name: 'hello', which: 99, bufsize: 16 });
+  roundTrip({ call: 'get_kernel_syms', table: null });
+  roundTrip({ call: 'get_kernel_syms', table: 10 });
+});
+
+test('a long name that does not repeat a short unit gets no link, and the page says why', () => {
+  const name = Array.from({ length: 1000 }, (_, i) => i).join('');
+  const q = shareQuery('2.4.20', callFromJson({ call: 'create_module', name, size: 4096 }), true);
+  assert.deepEqual(q, { tooLong: 'name' });
+  assert.match(tooLongText('name'), /name is too long for a link/);
+  const image = shareQuery('2.4.20', callFromJson({ call: 'init_module', name: 'x', image: { hex: 'ab'.repeat(1500) } }), false);
+  assert.deepEqual(image, { tooLong: 'image' });
+});
+
+test('links shared before the call model open the same call', () => {
+  const base = '?kernel=2.4.20&call=create_module';
+  assert.deepEqual(open(`${base}&name=x&size=4096&uid=65534`).check, { call: callFromJson({ call: 'create_module', name: 'x', size: 4096, uid: 65534 }) });
+  assert.deepEqual(open(`${base}&null=1&size=4096`).check, { call: callFromJson({ call: 'create_module', name: null, size: 4096 }) });
+  assert.deepEqual(open(`${base}&ptr=0xdeadbeef&size=4096`).check, { call: callFromJson({ call: 'create_module', name: { ptr: '0xdeadbeef' }, size: 4096 }) });
+  const long = open(`${base}&repeat=n&times=60000&size=4096&run=1`);
+  assert.deepEqual(long.check, { call: callFromJson({ call: 'create_module', name: 'n'.repeat(60000), size: 4096 }) });
+  assert.equal(long.run, true);
+  assert.deepEqual(open('?kernel=6.1&call=delete_module&name=x').check, { call: callFromJson({ call: 'delete_module', name: 'x' }) });
+});
+
+test('the empty pointer older pages wrote for long names opens as a refused pointer, never a call', () => {
+  const r = open('?kernel=2.4.20&call=create_module&ptr=&size=4096&run=1');
+  assert.ok('error' in r.check);
+  assert.match(r.check.error, /^name\.ptr must be a number/);
+  assert.equal(r.check.culprit, 'f-ptr');
+});
+
+test('hostile parameters give the defaults or a form error, never an exception', () => {
+  const proto = open('?kernel=__proto__&call=toString&name=x');
+  assert.equal(proto.kernel, null);
+  assert.deepEqual(proto.check, checkForm(initialValues()));
+  const which = open('?call=query_module&null=1&which=constructor');
+  assert.ok('error' in which.check);
+  assert.match(which.check.error, /^which must be one of QM_MODULES/);
+  assert.equal(which.check.culprit, 'f-which-num');
+  const module = open('?call=init_module&name=x&image=module:__proto__');
+  assert.equal(module.problems.length, 1);
+  assert.match(module.problems[0] ?? '', /image\.module must be one of hello/);
+  const huge = open('?call=create_module&repeat=ab&times=99999&size=1');
+  assert.match(huge.problems[0] ?? '', /name would be 199998 bytes long/);
+  assert.equal(huge.values['f-name'], 'hello');
+  const size = open('?call=create_module&name=x&size=');
+  assert.ok('error' in size.check && /^size must be a number/.test(size.check.error));
+
+  const names = ['kernel', 'call', 'name', 'null', 'ptr', 'repeat', 'times', 'size', 'image', 'which', 'bufsize', 'table', 'uid', 'run', '__proto__', 'constructor'];
+  const calls = ['create_module', 'delete_module', 'init_module', 'query_module', 'get_kernel_syms', 'toString', 'hasOwnProperty'];
+  const param = fc.tuple(fc.constantFrom(...names), fc.oneof(fc.string(), fc.constantFrom(...calls, 'NULL', 'module:hello', 'hex:zz', '@0x1', '0x1ffffffff', '-1')));
+  fc.assert(
+    fc.property(fc.array(param, { maxLength: 8 }), (params) => {
+      const r = open(`?${new URLSearchParams(params).toString()}`);
+      assert.ok('call' in r.check || typeof r.check.error === 'string');
+    }),
+  );
 });
