@@ -75,7 +75,8 @@ test('2.4.20 boots, create_module answers an address, then EEXIST, then EPERM as
   // The share button gives a link that carries the call and asks to run it.
   await page.locator('#f-size').fill('8192');
   await page.locator('#share').click();
-  await expect(page.locator('#f-error')).toContainText('call=create_module&name=nobody&size=8192&uid=65534&run=1');
+  await expect(page.locator('#share-link a')).toContainText('call=create_module&name=nobody&size=8192&uid=65534&run=1');
+  await expect(page.locator('#f-error')).toHaveText('');
 
   // History survives a reload, and the machine saved in IndexedDB comes back without a boot.
   const t1 = Date.now();
@@ -99,6 +100,50 @@ test('2.4.20 boots, create_module answers an address, then EEXIST, then EPERM as
   await expect(page.locator('#terminal')).toContainText(/machine 2 is ready \(reset in \d+ ms\)/);
   expect(await run(page)).toBe('success');
   await page.screenshot({ path: `${SCREENS}/8-after-reset.png` });
+});
+
+test('query_module and get_kernel_syms from the form: each shows its own arguments, and the card what the kernel wrote', async ({ page }) => {
+  await page.goto('./?kernel=2.4.20&call=create_module&name=hello&size=4096&run=1');
+  await ready(page);
+  await expect(page.locator('#result')).toHaveAttribute('data-outcome', 'success', { timeout: 60_000 });
+
+  await page.locator('#f-call').selectOption('query_module');
+  await expect(page.locator('#f-size')).toBeHidden();
+  await expect(page.getByRole('combobox', { name: 'which', exact: true })).toHaveValue('QM_MODULES');
+  await expect(page.getByRole('textbox', { name: 'bufsize' })).toHaveValue('65536');
+  await page.getByRole('combobox', { name: 'name is' }).selectOption('null');
+  expect(await run(page)).toBe('success');
+  await expect(page.locator('#result')).toContainText('query_module(NULL, QM_MODULES, buf[65536], 65536, &ret) on Linux 2.4.20');
+  await expect(page.locator('#result h3')).toHaveText('returned 0');
+  await expect(page.locator('#result')).toContainText('The kernel wrote back: QM_MODULES: hello');
+  await page.screenshot({ path: `${SCREENS}/14-query-module.png` });
+  await page.locator('#share').click();
+  await expect(page.locator('#share-link a')).toContainText('?kernel=2.4.20&call=query_module&null=1&which=QM_MODULES&bufsize=65536&run=1');
+
+  await page.locator('#f-call').selectOption('get_kernel_syms');
+  await expect(page.locator('#f-kind')).toBeHidden();
+  await expect(page.getByRole('combobox', { name: 'table is' })).toHaveValue('null');
+  expect(await run(page)).toBe('success');
+  await expect(page.locator('#result')).toContainText('get_kernel_syms(NULL) on Linux 2.4.20');
+  await expect(page.locator('#result h3')).toHaveText(/^returned [1-9][0-9]*$/);
+  await expect(page.locator('#history li').first()).toContainText('get_kernel_syms(NULL) = ');
+  await page.screenshot({ path: `${SCREENS}/15-get-kernel-syms.png` });
+
+  // A long name that repeats no short unit gets no link, said plainly and not as an error.
+  await page.locator('#f-call').selectOption('create_module');
+  await page.getByRole('combobox', { name: 'name is' }).selectOption('string');
+  await page.locator('#f-name').fill(Array.from({ length: 1000 }, (_, i) => i).join(''));
+  await page.locator('#share').click();
+  await expect(page.locator('#share-link')).toContainText('The name is too long for a link');
+  await expect(page.locator('#share-link a')).toHaveCount(0);
+  await expect(page.locator('#f-error')).toHaveText('');
+
+  // The longest link wraps on a phone: the page never scrolls sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator('#f-name').fill('x'.repeat(2000));
+  await page.locator('#share').click();
+  await expect(page.locator('#share-link a')).toHaveCount(1);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
 });
 
 test('6.1 answers ENOSYS', async ({ page }) => {

@@ -1,7 +1,7 @@
 /**
  * The wire protocol between the harness and the guest agent: the one place
- * where it is defined. The C side (harness/guest/agent.c) includes
- * harness/guest/protocol.h, which is generated from the constants below by
+ * where it is defined. The C side (guest/agent.c) includes
+ * guest/protocol.h, which is generated from the constants below by
  * `npm run build:guest`; a unit test fails when the two drift apart.
  *
  * Transport: the guest's second serial port (ttyS1, raw mode, 8 bits), which
@@ -39,7 +39,7 @@
  *   LINK    host→agent: u32 kernel address (0: only lay out), a path to an
  *           i386 ELF object in the guest, NUL, the module name, NUL. The
  *           agent links it as a 2.4 module image for that address
- *           (harness/guest/link.c), resolving symbols with query_module.
+ *           (guest/link.c), resolving symbols with query_module.
  *   LINKED  agent→host: u32 errno (0: linked), u32 image size, u32 report
  *           length R, R bytes of report (lines described in link.c), then the
  *           image (when an address was given and linking succeeded).
@@ -49,6 +49,10 @@
  *   EXIT    host→agent, empty: init exits, which makes the kernel panic
  *           (a real fault, used to test recovery).
  *   ERROR   agent→host: a message about a request it could not serve.
+ *
+ * REQUESTS (below) pairs each request with the reply type it must get and
+ * the codecs of both; the agent client (harness/agent/client.ts) is typed
+ * from it. System call numbers are Linux's, in harness/calls/linux-i386.ts.
  */
 
 export const PROTOCOL_VERSION = 1;
@@ -99,15 +103,6 @@ export const CallOutcome = {
   SetupFailed: 2,
 } as const;
 export type CallOutcome = (typeof CallOutcome)[keyof typeof CallOutcome];
-
-/** i386 system call numbers the harness asks for. */
-export const Syscall = {
-  create_module: 127,
-  init_module: 128,
-  delete_module: 129,
-  get_kernel_syms: 130,
-  query_module: 167,
-} as const;
 
 export interface Frame {
   type: number;

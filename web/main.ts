@@ -221,7 +221,7 @@ async function runCall(): Promise<void> {
 const link = readLink(location.search);
 kernelSelect.value = link.kernel ?? DEFAULT_KERNEL;
 const linkProblems = link.call ? callForm.fill(link.call) : [];
-if (linkProblems.length) notice = `This link asked for what the form cannot show, so the form has its own value there: ${linkProblems.join('; ')}`;
+if (linkProblems.length) notice = `Part of this link was not used (the form shows its own value there): ${linkProblems.join('; ')}`;
 
 $('call-form').addEventListener('input', () => {
   notice = '';
