@@ -20,19 +20,12 @@ interface Channel {
 }
 /** The emulator under a machine, for injecting faults from outside the guest. */
 interface Emu {
-  /** The agent client (emu.agent.channel) or, before it, the serial link (emu.link): the frame channel either way. */
-  agent?: { channel: Channel };
-  link?: Channel;
+  agent: { channel: Channel };
   v86: { stop(): Promise<void>; serial_send_bytes(port: number, bytes: Uint8Array): void };
   destroy(): Promise<void>;
 }
 const internals = (m: Machine): Emu => (m as unknown as { emu: Emu }).emu;
-function channel(m: Machine): Channel {
-  const emu = internals(m);
-  const c = emu.agent?.channel ?? emu.link;
-  if (!c) throw new Error('the machine has no frame channel where this test looks for one (emu.agent.channel or emu.link)');
-  return c;
-}
+const channel = (m: Machine): Channel => internals(m).agent.channel;
 
 /**
  * Resolves when `ready()` holds, checked on every event `subscribe` reports, or
