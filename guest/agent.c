@@ -71,9 +71,9 @@ static void send_frame(u32 type, u32 id, const u8 *payload, u32 n)
 	tx[0] = ML_MAGIC0;
 	tx[1] = ML_MAGIC1;
 	tx[2] = ML_PROTOCOL_VERSION;
-	tx[3] = (u8)type;
-	put32(tx + 4, id);
-	put32(tx + 8, n);
+	tx[ML_FRAME_TYPE_AT] = (u8)type;
+	put32(tx + ML_FRAME_ID_AT, id);
+	put32(tx + ML_FRAME_LENGTH_AT, n);
 	if (payload && payload != tx + ML_HEADER_SIZE)
 		memcpy(tx + ML_HEADER_SIZE, payload, n);
 	put32(tx + ML_HEADER_SIZE + n, crc32(tx, ML_HEADER_SIZE + n));
@@ -166,23 +166,23 @@ static void serve_call(u32 id, const u8 *p, u32 n)
 {
 	u32 argv[ML_MAX_ARGS] = { 0 };
 	u32 out_at[ML_MAX_ARGS], out_len[ML_MAX_ARGS], nout = 0, out_used = 0;
-	if (n < 12) {
+	if (n < ML_CALL_HEAD) {
 		send_error(id, "call payload too short");
 		return;
 	}
 	u32 sysno = get32(p), uid = get32(p + 4), argc = get32(p + 8);
-	u32 at = 12;
+	u32 at = ML_CALL_HEAD;
 	if (argc > ML_MAX_ARGS) {
 		send_error(id, "too many arguments");
 		return;
 	}
 	for (u32 i = 0; i < argc; i++) {
-		if (at + 8 > n) {
+		if (at + ML_ARG_HEAD > n) {
 			send_error(id, "argument list truncated");
 			return;
 		}
 		u32 kind = get32(p + at), value = get32(p + at + 4);
-		at += 8;
+		at += ML_ARG_HEAD;
 		if (kind == ML_ARG_VALUE) {
 			argv[i] = value;
 		} else if (kind == ML_ARG_BUFFER) {
@@ -212,7 +212,7 @@ static void serve_call(u32 id, const u8 *p, u32 n)
 	u8 *out = tx + ML_HEADER_SIZE;
 	put32(out, outcome);
 	put32(out + 4, word);
-	u32 len = 8;
+	u32 len = ML_RESULT_HEAD;
 	for (u32 i = 0; i < nout; i++) {
 		/* The zeros the kernel left at the end stay here; the host puts them back. */
 		u32 used = out_len[i];
@@ -223,13 +223,13 @@ static void serve_call(u32 id, const u8 *p, u32 n)
 			used--;
 		put32(out + len, out_len[i]);
 		put32(out + len + 4, used);
-		memcpy(out + len + 8, outbuf + out_at[i], used);
-		len += 8 + used;
+		memcpy(out + len + ML_OUT_HEAD, outbuf + out_at[i], used);
+		len += ML_OUT_HEAD + used;
 	}
 	send_frame(ML_FRAME_RESULT, id, out, len);
 }
 
-/* Reads a whole file into filebuf + 4; returns its length, or -errno. */
+/* Reads a whole file into filebuf + ML_FILE_HEAD; returns its length, or -errno. */
 static s32 read_file(const char *path)
 {
 	s32 fd = sys3(SYS_open, (u32)path, O_RDONLY, 0);
@@ -237,10 +237,10 @@ static s32 read_file(const char *path)
 		return fd;
 	u32 have = 0;
 	for (;;) {
-		u32 room = sizeof(filebuf) - 4 - have;
+		u32 room = sizeof(filebuf) - ML_FILE_HEAD - have;
 		if (room == 0)
 			break;
-		s32 r = sys3(SYS_read, fd, (u32)(filebuf + 4 + have), room);
+		s32 r = sys3(SYS_read, fd, (u32)(filebuf + ML_FILE_HEAD + have), room);
 		if (r == -EINTR)
 			continue;
 		if (r < 0) {
@@ -291,9 +291,10 @@ static int sym_matches(const char *have, const char *want)
 static int find_in(const u8 *buf, u32 n, const char *want, u32 *value, const char **found_as)
 {
 	for (u32 i = 0; i < n; i++) {
-		const char *nm = (const char *)buf + get32(buf + i * 8 + 4);
+		const u8 *sym = buf + i * MODULE_SYMBOL_SIZE;
+		const char *nm = (const char *)buf + get32(sym + 4);
 		if (sym_matches(nm, want)) {
-			*value = get32(buf + i * 8);
+			*value = get32(sym);
 			*found_as = nm;
 			return 1;
 		}
@@ -314,7 +315,7 @@ static int resolve_symbol(const char *want, u32 *value, const char **found_as, u
 		return 0;
 	const char *m = (const char *)modnames;
 	for (u32 k = 0; k < nmods; k++, m += str_len(m) + 1) {
-		u32 n = 0, info[4];
+		u32 n = 0, info[MODULE_INFO_SIZE / 4];
 		if (qm(m, QM_SYMS, msyms, sizeof(msyms), &n) < 0 || !find_in(msyms, n, want, value, found_as))
 			continue;
 		if (qm(m, QM_INFO, (u8 *)info, sizeof(info), &n) < 0)
@@ -341,20 +342,21 @@ static s32 link_object(const char *path, const char *name, u32 base, struct link
 	s32 r = qm(0, QM_SYMS, ksyms, sizeof(ksyms), &ksym_count);
 	if (r < 0)
 		return r;
-	return link_module(filebuf + 4, (u32)objlen, name, base, resolve_symbol, lo);
+	return link_module(filebuf + ML_FILE_HEAD, (u32)objlen, name, base, resolve_symbol, lo);
 }
 
 /* LINK: u32 base, path NUL, module name NUL. LINKED: u32 status, u32 size, u32 report length, report, image. */
 static void serve_link(u32 id, const u8 *p, u32 n)
 {
-	if (n < 6 || p[n - 1] != 0) {
+	/* At least the base, a one-character path and both NULs. */
+	if (n < ML_LINK_HEAD + 2 || p[n - 1] != 0) {
 		send_error(id, "link payload malformed");
 		return;
 	}
 	u32 base = get32(p);
-	const char *path = (const char *)p + 4;
+	const char *path = (const char *)p + ML_LINK_HEAD;
 	u32 plen = str_len(path);
-	if (4 + plen + 1 >= n) {
+	if (ML_LINK_HEAD + plen + 1 >= n) {
 		send_error(id, "link payload has no module name");
 		return;
 	}
@@ -366,9 +368,9 @@ static void serve_link(u32 id, const u8 *p, u32 n)
 	put32(out, (u32)-status);
 	put32(out + 4, lo.size);
 	put32(out + 8, lo.report_len);
-	memcpy(out + 12, report, lo.report_len);
-	memcpy(out + 12 + lo.report_len, image, img);
-	send_frame(ML_FRAME_LINKED, id, out, 12 + lo.report_len + img);
+	memcpy(out + ML_LINKED_HEAD, report, lo.report_len);
+	memcpy(out + ML_LINKED_HEAD + lo.report_len, image, img);
+	send_frame(ML_FRAME_LINKED, id, out, ML_LINKED_HEAD + lo.report_len + img);
 }
 
 static void serve_read(u32 id, u8 *p, u32 n)
@@ -384,7 +386,7 @@ static void serve_read(u32 id, u8 *p, u32 n)
 	s32 r = read_file(path);
 	u32 len = r < 0 ? 0 : (u32)r;
 	put32(filebuf, r < 0 ? (u32)-r : 0);
-	send_frame(ML_FRAME_FILE, id, filebuf, 4 + len);
+	send_frame(ML_FRAME_FILE, id, filebuf, ML_FILE_HEAD + len);
 }
 
 static void serve_frame(u32 type, u32 id, u8 *p, u32 n)
@@ -423,7 +425,7 @@ static u32 complete_frame_after(u32 pos)
 		u8 *f = rx + q;
 		if (f[0] != ML_MAGIC0 || f[1] != ML_MAGIC1 || f[2] != ML_PROTOCOL_VERSION)
 			continue;
-		u32 n = get32(f + 8);
+		u32 n = get32(f + ML_FRAME_LENGTH_AT);
 		if (n > ML_MAX_PAYLOAD || q + ML_HEADER_SIZE + n + ML_TRAILER_SIZE > rx_len)
 			continue;
 		if (crc32(f, ML_HEADER_SIZE + n) == get32(f + ML_HEADER_SIZE + n))
@@ -441,7 +443,7 @@ static void drain_frames(void)
 		if (pos + ML_HEADER_SIZE > rx_len)
 			break;
 		u8 *f = rx + pos;
-		u32 n = get32(f + 8);
+		u32 n = get32(f + ML_FRAME_LENGTH_AT);
 		if (f[2] != ML_PROTOCOL_VERSION || n > ML_MAX_PAYLOAD) {
 			pos++;
 			continue;
@@ -458,7 +460,7 @@ static void drain_frames(void)
 			pos++;
 			continue;
 		}
-		serve_frame(f[3], get32(f + 4), f + ML_HEADER_SIZE, n);
+		serve_frame(f[ML_FRAME_TYPE_AT], get32(f + ML_FRAME_ID_AT), f + ML_HEADER_SIZE, n);
 		pos += total;
 	}
 	memmove(rx, rx + pos, rx_len - pos);
@@ -689,13 +691,13 @@ static void shell_line(char *line)
 	} else if (str_eq(w[0], "lsmod") && n == 1) {
 		s32 r = read_file("/proc/modules");
 		if (r >= 0)
-			write_all(con_fd, filebuf + 4, (u32)r);
+			write_all(con_fd, filebuf + ML_FILE_HEAD, (u32)r);
 	} else if (str_eq(w[0], "cat") && n == 2) {
 		s32 r = read_file(w[1]);
 		if (r < 0) {
 			say("cat: cannot read that file\n");
 		} else {
-			write_all(con_fd, filebuf + 4, (u32)r);
+			write_all(con_fd, filebuf + ML_FILE_HEAD, (u32)r);
 		}
 	} else if (str_eq(w[0], "create_module") && (n == 3 || n == 4)) {
 		if (!parse_num(w[2], &size) || (n == 4 && !parse_num(w[3], &uid))) {

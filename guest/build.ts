@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { CHAR_DEVICES, ERRNO, ERRNO_NAMES, MAX_ERRNO, QUERY_WHICH, SYSCALLS } from '../harness/calls/linux-i386.ts';
+import { CHAR_DEVICES, ERRNO, ERRNO_NAMES, MAX_ERRNO, MODULE_LAYOUTS, QUERY_WHICH, SYSCALLS } from '../harness/calls/linux-i386.ts';
 import { cHeaderConstants } from '../harness/protocol.ts';
 import { writeCpio } from './cpio.ts';
 import { CHECKSUMS_FILE, GUEST_DIR, IMAGES_DIR, INITRAMFS_61, INITRD_24 } from './paths.ts';
@@ -55,6 +55,7 @@ export function linuxHeader(): string {
     ...Object.entries(ERRNO).map(([name, n]) => `#define ${name} ${n}`),
     `#define MAX_ERRNO ${MAX_ERRNO}`,
     ...Object.entries(QUERY_WHICH).map(([name, n]) => `#define ${name} ${n}`),
+    ...Object.entries(MODULE_LAYOUTS).map(([name, n]) => `#define ${name} ${n}`),
     ...Object.entries(CHAR_DEVICES).map(([name, dev]) => `#define DEV_${name.toUpperCase()} 0x${oldDev(dev).toString(16).padStart(4, '0')} /* ${dev.join(':')} */`),
     '/* errno names by number, 0 where a number has none. */',
     'static const char *const errno_names[] = {',

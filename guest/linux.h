@@ -160,6 +160,8 @@
 #define QM_REFS 3
 #define QM_SYMS 4
 #define QM_INFO 5
+#define MODULE_SYMBOL_SIZE 8
+#define MODULE_INFO_SIZE 16
 #define DEV_CONSOLE 0x0501 /* 5:1 */
 #define DEV_TTYS0 0x0440 /* 4:64 */
 #define DEV_TTYS1 0x0441 /* 4:65 */

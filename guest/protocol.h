@@ -11,6 +11,16 @@
 #define ML_MAX_OUT 524288u
 #define ML_NO_UID 4294967295u
 #define ML_ACK_EVERY 512u
+#define ML_FRAME_TYPE_AT 3u
+#define ML_FRAME_ID_AT 4u
+#define ML_FRAME_LENGTH_AT 8u
+#define ML_CALL_HEAD 12u
+#define ML_ARG_HEAD 8u
+#define ML_RESULT_HEAD 8u
+#define ML_OUT_HEAD 8u
+#define ML_LINK_HEAD 4u
+#define ML_LINKED_HEAD 12u
+#define ML_FILE_HEAD 4u
 #define ML_FRAME_READY 1u
 #define ML_FRAME_ACK 2u
 #define ML_FRAME_CALL 16u

@@ -68,6 +68,19 @@ export const NO_UID = 0xffffffff;
 export const ACK_EVERY = 512;
 export const SEND_WINDOW = 2048;
 
+/** Where the header's fields sit (the magic and version take bytes 0–2). */
+export const FRAME_TYPE_AT = 3;
+export const FRAME_ID_AT = 4;
+export const FRAME_LENGTH_AT = 8;
+/** The fixed parts of the payloads described above, in bytes (u32 words). */
+export const CALL_HEAD = 12; // syscall, uid, argument count
+export const ARG_HEAD = 8; // kind, value
+export const RESULT_HEAD = 8; // outcome, word
+export const OUT_HEAD = 8; // size, bytes sent
+export const LINK_HEAD = 4; // base
+export const LINKED_HEAD = 12; // errno, size, report length
+export const FILE_HEAD = 4; // errno
+
 export const FrameType = {
   Ready: 0x01,
   Ack: 0x02,
@@ -134,9 +147,9 @@ export function encodeFrame(frame: Frame): Uint8Array {
   out[0] = MAGIC[0];
   out[1] = MAGIC[1];
   out[2] = PROTOCOL_VERSION;
-  out[3] = frame.type;
-  view.setUint32(4, frame.id >>> 0, true);
-  view.setUint32(8, n, true);
+  out[FRAME_TYPE_AT] = frame.type;
+  view.setUint32(FRAME_ID_AT, frame.id >>> 0, true);
+  view.setUint32(FRAME_LENGTH_AT, n, true);
   out.set(frame.payload, HEADER_SIZE);
   view.setUint32(HEADER_SIZE + n, crc32(out, 0, HEADER_SIZE + n), true);
   return out;
@@ -167,7 +180,7 @@ export class FrameDecoder {
   private completeFrameAfter(pos: number): number {
     for (let q = pos + 1; q + HEADER_SIZE + TRAILER_SIZE <= this.len; q++) {
       if (this.buf[q] !== MAGIC[0] || this.buf[q + 1] !== MAGIC[1] || this.buf[q + 2] !== PROTOCOL_VERSION) continue;
-      const n = new DataView(this.buf.buffer, this.buf.byteOffset + q).getUint32(8, true);
+      const n = new DataView(this.buf.buffer, this.buf.byteOffset + q).getUint32(FRAME_LENGTH_AT, true);
       if (n > MAX_PAYLOAD || q + HEADER_SIZE + n + TRAILER_SIZE > this.len) continue;
       const want = new DataView(this.buf.buffer, this.buf.byteOffset + q + HEADER_SIZE + n).getUint32(0, true);
       if (crc32(this.buf, q, q + HEADER_SIZE + n) === want) return q;
@@ -186,7 +199,7 @@ export class FrameDecoder {
       }
       if (pos + HEADER_SIZE > this.len) break;
       const view = new DataView(this.buf.buffer, this.buf.byteOffset + pos);
-      const n = view.getUint32(8, true);
+      const n = view.getUint32(FRAME_LENGTH_AT, true);
       if (this.buf[pos + 2] !== PROTOCOL_VERSION || n > MAX_PAYLOAD) {
         this.stats.badHeader++;
         this.stats.skippedBytes++;
@@ -210,8 +223,8 @@ export class FrameDecoder {
         continue;
       }
       frames.push({
-        type: this.buf[pos + 3] as number,
-        id: view.getUint32(4, true),
+        type: this.buf[pos + FRAME_TYPE_AT] as number,
+        id: view.getUint32(FRAME_ID_AT, true),
         payload: this.buf.slice(pos + HEADER_SIZE, pos + HEADER_SIZE + n),
       });
       this.stats.framesOk++;
@@ -292,20 +305,20 @@ export type CallReply =
   | { outcome: 'setup-failed'; errno: number };
 
 export function decodeResult(payload: Uint8Array): CallReply | null {
-  if (payload.length < 8) return null;
+  if (payload.length < RESULT_HEAD) return null;
   const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
   const outcome = view.getUint32(0, true);
   const word = view.getUint32(4, true);
   const out: Uint8Array[] = [];
-  for (let at = 8; at < payload.length; ) {
-    if (at + 8 > payload.length) return null;
+  for (let at = RESULT_HEAD; at < payload.length; ) {
+    if (at + OUT_HEAD > payload.length) return null;
     const size = view.getUint32(at, true);
     const n = view.getUint32(at + 4, true);
-    if (n > size || size > MAX_OUT || at + 8 + n > payload.length) return null;
+    if (n > size || size > MAX_OUT || at + OUT_HEAD + n > payload.length) return null;
     const buf = new Uint8Array(size);
-    buf.set(payload.subarray(at + 8, at + 8 + n));
+    buf.set(payload.subarray(at + OUT_HEAD, at + OUT_HEAD + n));
     out.push(buf);
-    at += 8 + n;
+    at += OUT_HEAD + n;
   }
   switch (outcome) {
     case CallOutcome.Returned:
@@ -344,15 +357,15 @@ export interface LinkReply {
 }
 
 export function decodeLinked(payload: Uint8Array): LinkReply | null {
-  if (payload.length < 12) return null;
+  if (payload.length < LINKED_HEAD) return null;
   const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
   const reportLength = view.getUint32(8, true);
-  if (12 + reportLength > payload.length) return null;
+  if (LINKED_HEAD + reportLength > payload.length) return null;
   return {
     errno: view.getUint32(0, true),
     size: view.getUint32(4, true),
-    report: new TextDecoder().decode(payload.subarray(12, 12 + reportLength)),
-    image: payload.slice(12 + reportLength),
+    report: new TextDecoder().decode(payload.subarray(LINKED_HEAD, LINKED_HEAD + reportLength)),
+    image: payload.slice(LINKED_HEAD + reportLength),
   };
 }
 
@@ -371,9 +384,9 @@ export interface FileReply {
 }
 
 export function decodeFile(payload: Uint8Array): FileReply | null {
-  if (payload.length < 4) return null;
-  const errno = new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0, true);
-  return { errno, bytes: payload.slice(4) };
+  if (payload.length < FILE_HEAD) return null;
+  const errno = new DataView(payload.buffer, payload.byteOffset, FILE_HEAD).getUint32(0, true);
+  return { errno, bytes: payload.slice(FILE_HEAD) };
 }
 
 /** PING and PONG carry nothing. */
@@ -421,6 +434,16 @@ export function cHeaderConstants(): Array<[string, number]> {
     ['ML_MAX_OUT', MAX_OUT],
     ['ML_NO_UID', NO_UID],
     ['ML_ACK_EVERY', ACK_EVERY],
+    ['ML_FRAME_TYPE_AT', FRAME_TYPE_AT],
+    ['ML_FRAME_ID_AT', FRAME_ID_AT],
+    ['ML_FRAME_LENGTH_AT', FRAME_LENGTH_AT],
+    ['ML_CALL_HEAD', CALL_HEAD],
+    ['ML_ARG_HEAD', ARG_HEAD],
+    ['ML_RESULT_HEAD', RESULT_HEAD],
+    ['ML_OUT_HEAD', OUT_HEAD],
+    ['ML_LINK_HEAD', LINK_HEAD],
+    ['ML_LINKED_HEAD', LINKED_HEAD],
+    ['ML_FILE_HEAD', FILE_HEAD],
   ];
   for (const [k, v] of Object.entries(FrameType)) out.push([`ML_FRAME_${k.toUpperCase()}`, v]);
   for (const [k, v] of Object.entries(ArgKind)) out.push([`ML_ARG_${k.toUpperCase()}`, v]);

@@ -3,7 +3,10 @@
  * typed data (layouts from Linux 2.4's kernel/module.c on i386).
  */
 import { KERNEL_SYM_SIZE, type QueryWhich } from './args.ts';
+import { MODULE_LAYOUTS } from './linux-i386.ts';
 import type { Call } from './model.ts';
+
+const { MODULE_SYMBOL_SIZE, MODULE_INFO_SIZE } = MODULE_LAYOUTS;
 
 export interface KernelSymbol {
   value: number;
@@ -67,11 +70,11 @@ export function callData(call: Call, out: readonly Uint8Array[], succeeded: bool
       }
       case 'QM_SYMS': {
         const symbols: KernelSymbol[] = [];
-        for (let i = 0; i < ret && i * 8 + 8 <= buf.length; i++) symbols.push({ value: u32(buf, i * 8), name: cString(buf, u32(buf, i * 8 + 4)) });
+        for (let at = 0, i = 0; i < ret && at + MODULE_SYMBOL_SIZE <= buf.length; i++, at += MODULE_SYMBOL_SIZE) symbols.push({ value: u32(buf, at), name: cString(buf, u32(buf, at + 4)) });
         return { kind: 'symbols', symbols, ret };
       }
       case 'QM_INFO':
-        if (buf.length < 16) return { kind: 'ret', ret };
+        if (buf.length < MODULE_INFO_SIZE) return { kind: 'ret', ret };
         return { kind: 'info', addr: u32(buf, 0), size: u32(buf, 4), flags: u32(buf, 8), usecount: u32(buf, 12) | 0, ret };
     }
   }

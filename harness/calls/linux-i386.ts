@@ -64,6 +64,14 @@ export const MAX_ERRNO = 4095;
 /** query_module's `which` (linux/module.h, 2.4). */
 export const QUERY_WHICH = { QM_MODULES: 1, QM_DEPS: 2, QM_REFS: 3, QM_SYMS: 4, QM_INFO: 5 } as const;
 
+/** What query_module writes (2.4, i386), in bytes. */
+export const MODULE_LAYOUTS = {
+  /** QM_SYMS: struct module_symbol { unsigned long value; unsigned long name; }, name an offset into the buffer. */
+  MODULE_SYMBOL_SIZE: 8,
+  /** QM_INFO: struct module_info { unsigned long addr, size, flags; long usecount; }. */
+  MODULE_INFO_SIZE: 16,
+} as const;
+
 /** The character devices the guest opens, [major, minor] (Documentation/devices.txt). */
 export const CHAR_DEVICES = {
   console: [5, 1],

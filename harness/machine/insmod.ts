@@ -10,6 +10,7 @@
  */
 import type { AgentClient } from '../agent/client.ts';
 import { moduleFile, type ModuleName, type NameArg } from '../calls/args.ts';
+import { MODULE_LAYOUTS } from '../calls/linux-i386.ts';
 import { errnoName } from '../calls/errno.ts';
 import { toWire, type Call } from '../calls/model.ts';
 import type { CallResult } from '../calls/record.ts';
@@ -23,8 +24,6 @@ export const LAYOUT_ONLY = 0;
  * which gives its own answer (ENOENT) for the name.
  */
 const STAND_IN_BASE = 0x1000;
-/** struct module_info as QM_INFO writes it: addr, size, flags, usecount. */
-const MODULE_INFO_SIZE = 16;
 
 /** The agent links `module`'s object as module `name` for kernel address `base`. */
 export function linkModule(agent: AgentClient, timeoutMs: number, module: ModuleName, name: string, base: number): Promise<LinkReply> {
@@ -33,7 +32,7 @@ export function linkModule(agent: AgentClient, timeoutMs: number, module: Module
 
 /** Where create_module put the module called `name` (query_module QM_INFO, as root), or null. */
 async function moduleAddress(agent: AgentClient, timeoutMs: number, name: NameArg): Promise<number | null> {
-  const request = toWire({ call: 'query_module', name, which: 'QM_INFO', bufsize: MODULE_INFO_SIZE, uid: 0 });
+  const request = toWire({ call: 'query_module', name, which: 'QM_INFO', bufsize: MODULE_LAYOUTS.MODULE_INFO_SIZE, uid: 0 });
   const reply = await agent.request('call', request, timeoutMs, 'query_module');
   const info = reply.outcome === 'returned' && reply.eax === 0 ? reply.out[0] : undefined;
   return info && info.length >= 4 ? new DataView(info.buffer, info.byteOffset, 4).getUint32(0, true) : null;
