@@ -14,6 +14,10 @@ import { ALL_TUNINGS, applyDeviceTuning, clearSerialInput, setJit, v86Options, t
 
 /** Kernel messages are kept up to this many characters; crash excerpts come from the tail. */
 const CONSOLE_KEEP = 256 * 1024;
+/** How long the guest may stay silent after its console showed a crash before the crash is taken as real. */
+export const CRASH_GRACE_MS = 3000;
+/** Crash-like lines remembered (a long oops has several). */
+const MAX_CRASH_TEXT = 64;
 /** A restored agent answers a ping in milliseconds; this only catches a snapshot that does not come back. */
 const RESTORE_PING_MS = 5000;
 
@@ -34,17 +38,21 @@ export class Emulator {
   bootMs = 0;
   /** Whether the running state came from a snapshot rather than a boot. */
   restored = false;
-  /** The first crash seen on the console, and the console offset where its line began. */
-  crash: { kind: CrashKind; at: number } | null = null;
+  /**
+   * Console lines that read like a crash, with the offset where each began.
+   * Only a hint: the console also carries the tty's echo and names users
+   * chose, so such text never decides a crash; the agent's answer (or its
+   * silence) does, and the text explains it.
+   */
+  private crashText: Array<{ kind: CrashKind; at: number }> = [];
   private console = '';
   private consoleDropped = 0;
   private lineStart = 0;
   private lastConsoleAt = 0;
   private destroyed = false;
-  // Who waits for the first crash. Calls subscribe and unsubscribe, so that a
-  // long session leaves nothing behind (a .then on a promise that never
-  // settles would keep every call's closure alive).
-  private readonly crashWaiters = new Set<(kind: CrashKind) => void>();
+  // Who is told of crash-like console lines. Waiters subscribe and unsubscribe,
+  // so that a long session leaves nothing behind.
+  private readonly crashTextWaiters = new Set<(kind: CrashKind) => void>();
 
   private constructor(
     readonly kernel: KernelImage,
@@ -97,12 +105,8 @@ export class Emulator {
   private async bootCold(): Promise<void> {
     const ready = this.agent.ready(this.options.bootTimeoutMs, `the agent's ready signal from kernel ${this.kernel.id}`);
     await this.v86.run();
-    const { release, version } = await Promise.race([
-      ready,
-      this.crashed().then((kind) => {
-        throw new CrashError(kind);
-      }),
-    ]);
+    const crash = this.silenceAfterCrashText(CRASH_GRACE_MS);
+    const { release, version } = await Promise.race([ready, crash.failed]).finally(crash.stop);
     this.release = release;
     this.version = version;
     // A round trip leaves the agent waiting for input with nothing half-sent: the state to save.
@@ -123,8 +127,8 @@ export class Emulator {
     this.console = '';
     this.consoleDropped = 0;
     this.lineStart = 0;
-    this.crash = null;
-    this.crashWaiters.clear();
+    this.crashText = [];
+    this.crashTextWaiters.clear();
     await this.v86.restore_state(snapshot.state);
     // Bytes the old guest never read would reach the restored agent as noise.
     clearSerialInput(this.v86);
@@ -148,10 +152,11 @@ export class Emulator {
     this.console += String.fromCharCode(b);
     if (b !== 10) return;
     const line = this.console.slice(this.lineStart - this.consoleDropped);
-    const kind = this.crash ? null : detectCrash(line);
+    const kind = detectCrash(line);
     if (kind) {
-      this.crash = { kind, at: this.lineStart };
-      for (const w of [...this.crashWaiters]) w(kind);
+      this.crashText.push({ kind, at: this.lineStart });
+      if (this.crashText.length > MAX_CRASH_TEXT) this.crashText.shift();
+      for (const w of [...this.crashTextWaiters]) w(kind);
     }
     if (this.console.length > CONSOLE_KEEP * 2) {
       const cut = this.console.length - CONSOLE_KEEP;
@@ -161,29 +166,41 @@ export class Emulator {
     this.lineStart = this.consoleDropped + this.console.length;
   }
 
-  /** The kind of the first crash seen so far, if any. */
-  crashKind(): CrashKind | null {
-    return this.crash?.kind ?? null;
+  /** What the console's crash-like lines since `offset` say happened (a panic outranks an oops), to explain a crash the agent reported. */
+  crashTextSince(offset: number): CrashKind | null {
+    const kinds = this.crashText.filter((c) => c.at >= offset).map((c) => c.kind);
+    return kinds.includes('panic') ? 'panic' : (kinds[0] ?? null);
   }
 
-  /** Resolves with the first crash the console shows. */
-  crashed(): Promise<CrashKind> {
-    return new Promise((resolve) => this.onCrash(resolve));
+  /** Calls `f` with the kind of each crash-like console line from now on; returns the way to stop. */
+  onCrashText(f: (kind: CrashKind) => void): () => void {
+    this.crashTextWaiters.add(f);
+    return () => this.crashTextWaiters.delete(f);
   }
 
-  /** Calls `f` once with the first crash (at once if there was one); returns the way to stop waiting. */
-  onCrash(f: (kind: CrashKind) => void): () => void {
-    if (this.crash) {
-      const kind = this.crash.kind;
-      queueMicrotask(() => f(kind));
-      return () => undefined;
-    }
-    const once = (kind: CrashKind): void => {
-      this.crashWaiters.delete(once);
-      f(kind);
+  /**
+   * A promise that fails with a CrashError once the console has shown a crash
+   * and the guest has then stayed silent for `graceMs`; racing it with the
+   * awaited reply lets the reply (the agent alive after all) win. `stop`
+   * ends the watch and its timer.
+   */
+  silenceAfterCrashText(graceMs: number): { failed: Promise<never>; stop: () => void } {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let unsubscribe = (): void => undefined;
+    const failed = new Promise<never>((_, reject) => {
+      unsubscribe = this.onCrashText((kind) => {
+        timer ??= setTimeout(() => reject(new CrashError(kind)), graceMs);
+      });
+    });
+    // Nobody may be left listening when the reply wins.
+    failed.catch(() => undefined);
+    return {
+      failed,
+      stop: () => {
+        unsubscribe();
+        clearTimeout(timer);
+      },
     };
-    this.crashWaiters.add(once);
-    return () => this.crashWaiters.delete(once);
   }
 
   /** Total console characters so far: an offset for consoleSince. */

@@ -14,9 +14,8 @@ import { parseLinkReport } from '../calls/link-report.ts';
 import { checkCall, toWire, type Call } from '../calls/model.ts';
 import { resultFromEax, type CallRecord, type CallResult, type LinkRecord } from '../calls/record.ts';
 import { BootError, CrashError, InputError, TransportError, type CrashKind } from '../errors.ts';
-import type { CallReply } from '../protocol.ts';
 import type { AssetProvider, BootAssets } from './assets.ts';
-import { Emulator } from './emulator.ts';
+import { CRASH_GRACE_MS, Emulator } from './emulator.ts';
 import { linkModule, resolveModuleArgs } from './insmod.ts';
 import { snapshotKey, type Snapshot, type SnapshotCache } from './snapshot.ts';
 import { ALL_TUNINGS, type Tuning } from './v86-config.ts';
@@ -46,7 +45,8 @@ export type MachineEvent =
   | { type: 'crashed'; kernel: KernelId; generation: number; crash: string }
   | { type: 'recovered'; kernel: KernelId; generation: number };
 
-const CRASH_GRACE_MS = 3000;
+/** How long a ping may take when the console read like a crash but the call answered. */
+const PROBE_MS = 1000;
 
 export interface CallOptions {
   uid?: number;
@@ -228,30 +228,21 @@ export class Machine {
     });
     let call = requested;
     let result: CallResult;
-    // After an oops the call may still come back (its process killed): give it a moment,
-    // on a timer that goes away with the call so that it never holds the process open.
-    let grace: ReturnType<typeof setTimeout> | undefined;
-    let stopWaiting = (): void => undefined;
-    const crashed = new Promise<never>((_, reject) => {
-      stopWaiting = emu.onCrash((kind) => {
-        const fail = () => reject(new CrashError(kind));
-        if (kind === 'panic') fail();
-        else grace = setTimeout(fail, CRASH_GRACE_MS);
-      });
-    });
+    // Console text that reads like a crash only starts a deadline: the agent's
+    // reply (or its silence past the deadline) decides, and the text explains.
+    const crash = emu.silenceAfterCrashText(CRASH_GRACE_MS);
     try {
       // Inside the try: a guest that stops answering while linking is a hang like any other.
-      const resolved = await Promise.race([resolveModuleArgs(emu.agent, this.callTimeoutMs, requested), crashed]);
+      const resolved = await Promise.race([resolveModuleArgs(emu.agent, this.callTimeoutMs, requested), crash.failed]);
       if ('failed' in resolved) return record(call, resolved.failed, false, '');
       call = resolved.call;
-      const reply = await Promise.race([emu.agent.request('call', toWire(call), this.callTimeoutMs, call.call), crashed]);
+      const reply = await Promise.race([emu.agent.request('call', toWire(call), this.callTimeoutMs, call.call), crash.failed]);
       const elapsed = performance.now() - t0;
-      if (emu.crash) {
-        result = await this.crashResult(emu, consoleStart, emu.crash.kind, describeReply(reply));
-      } else if (reply.outcome === 'killed') {
-        // Killed with no crash on the console yet: the oops text may still be on its way.
+      crash.stop();
+      if (reply.outcome === 'killed') {
+        // The agent saw its child die by a signal: the kernel killed it (an oops, or the OOM killer).
         await emu.consoleSettled(150, 1500);
-        result = await this.crashResult(emu, consoleStart, emu.crashKind() ?? 'oops', `the calling process was killed by signal ${reply.signal}`);
+        result = await this.crashResult(emu, consoleStart, emu.crashTextSince(consoleStart) ?? 'oops', `the calling process was killed by signal ${reply.signal}`);
       } else if (reply.outcome === 'setup-failed') {
         result = { kind: 'errno', errno: reply.errno, errnoName: errnoName(reply.errno), during: 'setuid' };
       } else {
@@ -262,25 +253,47 @@ export class Machine {
       if (result.kind !== 'crash') {
         // Messages the call printed (a module's printk) may trail its return by a moment.
         if (emu.consoleLength > consoleStart) await emu.consoleSettled(30, 300);
-        return { ...record(call, result, false, emu.consoleSince(consoleStart)), elapsedMs: elapsed };
+        const done = { ...record(call, result, false, emu.consoleSince(consoleStart)), elapsedMs: elapsed };
+        // The call answered; if the console also read like a crash, make sure the agent still does.
+        if (emu.crashTextSince(consoleStart) && !(await this.agentAnswers(emu))) {
+          await this.recover(generation, 'hang');
+          return { ...done, recovered: true };
+        }
+        return done;
       }
     } catch (e) {
       if (e instanceof CrashError) {
-        result = await this.crashResult(emu, consoleStart, e.crash, e.crash === 'panic' ? 'the kernel panicked during the call' : 'the kernel crashed and the call never returned');
+        const kind = emu.crashTextSince(consoleStart) ?? e.crash;
+        result = await this.crashResult(emu, consoleStart, kind, `the guest stopped answering after its console reported ${kind === 'panic' ? 'a panic' : 'a crash'}`);
       } else if (e instanceof TransportError && e.reason === 'timeout') {
-        result = await this.crashResult(emu, consoleStart, emu.crashKind() ?? 'hang', e.message);
+        result = await this.crashResult(emu, consoleStart, emu.crashTextSince(consoleStart) ?? 'hang', e.message);
       } else {
         throw e;
       }
     } finally {
-      stopWaiting();
-      clearTimeout(grace);
+      crash.stop();
     }
     const done = record(call, result, true, result.kind === 'crash' ? result.console : '');
-    this.options.onEvent?.({ type: 'crashed', kernel: this.kernel.id, generation, crash: result.kind === 'crash' ? result.crash : '' });
+    await this.recover(generation, result.kind === 'crash' ? result.crash : 'hang');
+    return done;
+  }
+
+  /** Whether the agent answers a ping promptly (the machine is alive). */
+  private async agentAnswers(emu: Emulator): Promise<boolean> {
+    try {
+      await emu.agent.request('ping', {}, PROBE_MS, 'a ping after crash-like console text');
+      return true;
+    } catch (e) {
+      if (e instanceof TransportError) return false;
+      throw e;
+    }
+  }
+
+  /** Replaces the machine that crashed with a clean one, telling the listener. */
+  private async recover(generation: number, crash: string): Promise<void> {
+    this.options.onEvent?.({ type: 'crashed', kernel: this.kernel.id, generation, crash });
     await this.bringUpClean();
     this.options.onEvent?.({ type: 'recovered', kernel: this.kernel.id, generation: this.generation });
-    return done;
   }
 
   private async crashResult(emu: Emulator, consoleStart: number, crash: CrashKind | 'hang', detail: string): Promise<CallResult> {
@@ -339,14 +352,19 @@ export class Machine {
       const emu = this.live;
       const start = emu.consoleLength;
       emu.agent.exit();
+      // The kernel says it panicked; a ping that goes unanswered proves it.
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const kind = await Promise.race([
-        emu.crashed(),
-        new Promise<'hang'>((r) => (timer = setTimeout(() => r('hang'), this.callTimeoutMs))),
-      ]);
+      let stop = (): void => undefined;
+      await new Promise<void>((resolve) => {
+        stop = emu.onCrashText(() => resolve());
+        timer = setTimeout(resolve, this.callTimeoutMs);
+      });
+      stop();
       clearTimeout(timer);
+      if (await this.agentAnswers(emu)) throw new Error('init was told to exit, but the agent still answers');
       await emu.consoleSettled(150, 1500);
       const text = emu.consoleSince(start);
+      const kind = emu.crashTextSince(start) ?? 'hang';
       await this.bringUpClean();
       return { crash: kind, console: text };
     });
@@ -363,15 +381,4 @@ function toNameArg(name: NameArg | string | null): NameArg {
   if (name === null) return { kind: 'null' };
   if (typeof name === 'string') return { kind: 'string', text: name };
   return name;
-}
-
-function describeReply(d: CallReply): string {
-  switch (d.outcome) {
-    case 'returned':
-      return `the call returned 0x${d.eax.toString(16)} but the kernel reported a crash meanwhile`;
-    case 'killed':
-      return `the calling process was killed by signal ${d.signal}`;
-    case 'setup-failed':
-      return `setting up the call failed with errno ${d.errno}`;
-  }
 }
