@@ -39,10 +39,29 @@ export function flagNames(flags: number): string[] {
   return names.length ? names : ['MOD_UNINITIALIZED'];
 }
 
-function cString(bytes: Uint8Array, at: number, max = bytes.length): string {
+/** Where the NUL-terminated string at `at` ends (its NUL, or `max`). */
+function cStringEnd(bytes: Uint8Array, at: number, max = bytes.length): number {
   let end = at;
   while (end < max && bytes[end] !== 0) end++;
-  return new TextDecoder().decode(bytes.subarray(at, end));
+  return end;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Bytes as text: UTF-8 when they are, else ASCII with every other byte (and
+ * the backslash) shown as \xNN, so a name that is not UTF-8 is seen as it is.
+ */
+export function bytesText(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+  }
+}
+
+function cString(bytes: Uint8Array, at: number, max = bytes.length): string {
+  return bytesText(bytes.subarray(at, cStringEnd(bytes, at, max)));
 }
 
 function u32(bytes: Uint8Array, at: number): number {
@@ -62,9 +81,10 @@ export function callData(call: Call, out: readonly Uint8Array[], succeeded: bool
       case 'QM_REFS': {
         const names: string[] = [];
         for (let at = 0, i = 0; i < ret && at < buf.length; i++) {
-          const name = cString(buf, at);
-          names.push(name);
-          at += new TextEncoder().encode(name).length + 1;
+          // Step by bytes: decoding and re-encoding a name that is not UTF-8 would drift.
+          const end = cStringEnd(buf, at);
+          names.push(bytesText(buf.subarray(at, end)));
+          at = end + 1;
         }
         return { kind: 'names', which: call.which, names, ret };
       }

@@ -72,7 +72,7 @@ export function outcomeClass(r: CallRecord): string {
     case 'crash':
       return `crash:${r.result.crash}`;
     case 'errno':
-      return `errno:${r.result.errnoName}`;
+      return r.result.during === 'call' ? `errno:${r.result.errnoName}` : `${r.result.during}:${r.result.errnoName}`;
     case 'success':
       return r.call.call === 'create_module' ? 'address' : `ret:${r.result.ret | 0}`;
   }

@@ -338,9 +338,9 @@ export class Machine {
     });
   }
 
-  /** Bytes typed on the guest console (the agent's shell). */
-  sendConsole(text: string): void {
-    this.emu?.sendConsole(new TextEncoder().encode(text));
+  /** Text (as UTF-8) or raw bytes typed on the guest console (the agent's shell). */
+  sendConsole(input: string | Uint8Array): void {
+    this.emu?.sendConsole(typeof input === 'string' ? new TextEncoder().encode(input) : input);
   }
 
   /**

@@ -54,14 +54,15 @@ export function cellText(r: CallRecord): string {
     case 'crash':
       return r.result.crash;
     case 'errno':
-      return r.result.errnoName;
+      return r.result.during === 'call' ? r.result.errnoName : `${r.result.errnoName} (${r.result.during})`;
     case 'success':
       return retText(r);
   }
 }
 
 function errnoOf(r: CallRecord): string | null {
-  return r.result.kind === 'errno' ? r.result.errnoName : null;
+  // An errno from before the call (linking, setuid) is not the kernel's answer to it.
+  return r.result.kind === 'errno' && r.result.during === 'call' ? r.result.errnoName : null;
 }
 
 export function verdict(claim: ManPageClaim | null, kernelId: KernelId, r: CallRecord): Verdict {

@@ -35,6 +35,8 @@ export interface StepReport {
   ret: string | null;
   errno: number | null;
   errnoName: string | null;
+  /** Set when the errno came before the call ("setuid", "link"): the call itself never reached the kernel. */
+  during?: 'setuid' | 'link';
   crash: string | null;
   elapsedMs: number;
   machine: number;
@@ -65,7 +67,18 @@ function callReport(step: number, r: CallRecord): StepReport {
       return { ...head, ok: true, ret, errno: null, errnoName: null, crash: null, ...tail, ...(r.result.data ? { data: r.result.data } : {}) };
     }
     case 'errno':
-      return { ...head, ok: false, ret: '-1', errno: r.result.errno, errnoName: r.result.errnoName, crash: null, ...tail, ...(r.result.data ? { data: r.result.data } : {}) };
+      return {
+        ...head,
+        ok: false,
+        ret: '-1',
+        errno: r.result.errno,
+        errnoName: r.result.errnoName,
+        // Only for an errno that was not the call's own answer.
+        ...(r.result.during !== 'call' ? { during: r.result.during } : {}),
+        crash: null,
+        ...tail,
+        ...(r.result.data ? { data: r.result.data } : {}),
+      };
     case 'crash':
       return { ...head, ok: false, ret: null, errno: null, errnoName: null, crash: r.result.crash, ...tail, recovered: r.recovered, console: r.result.console };
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Call } from '../../harness/calls/model.ts';
 import { parseLinkReport } from '../../harness/calls/link-report.ts';
-import { callData, flagNames } from '../../harness/calls/buffers.ts';
+import { bytesText, callData, flagNames } from '../../harness/calls/buffers.ts';
 
 const le = (...words: number[]) => {
   const b = new Uint8Array(words.length * 4);
@@ -61,4 +61,12 @@ test('the agent’s link report becomes layout, symbols, relocations and header 
   assert.deepEqual(r.relocations, [{ type: 'R_386_PC32', section: '.text', offset: 0x19, symbol: 'printk', value: 0xf7913113 }]);
   assert.equal(r.header['init'], 0xc8800090);
   assert.equal(parseLinkReport('error\tunresolved symbol\tfoo\n').error, 'unresolved symbol: foo');
+});
+
+test('names that are not UTF-8 are shown byte by byte and do not shift the names after them', () => {
+  assert.equal(bytesText(Uint8Array.of(0x68, 0x69)), 'hi');
+  assert.equal(bytesText(Uint8Array.of(0xff, 0x5c, 0x41)), '\\xff\\x5cA');
+  const buf = Uint8Array.of(0xff, 0xfe, 0, ...new TextEncoder().encode('victim'), 0);
+  const out = [buf, Uint8Array.of(2, 0, 0, 0)];
+  assert.deepEqual(callData({ call: 'query_module', name: { kind: 'null' }, which: 'QM_MODULES', bufsize: buf.length, uid: 0 }, out, true), { kind: 'names', which: 'QM_MODULES', names: ['\\xff\\xfe', 'victim'], ret: 2 });
 });
