@@ -14,10 +14,11 @@ import { BootError, ImageError, InputError } from '../harness/errors.ts';
 import { runLifecycle } from '../harness/reports/lifecycle.ts';
 import { formatMatrix, matrixJson } from '../harness/reports/matrix.ts';
 import { compareRows, runOnKernels } from '../harness/reports/compare.ts';
-import { runSteps } from '../harness/reports/run.ts';
+import { runSteps, type RunStep } from '../harness/reports/run.ts';
 import { stepReport } from '../harness/reports/step-report.ts';
 import { formatLifecycle, formatTable } from '../harness/reports/text.ts';
-import { boot } from '../node/boot.ts';
+import { printable, printableLine } from '../harness/reports/terminal-text.ts';
+import { boot, type Machine } from '../node/boot.ts';
 import { kernelAvailability } from '../node/image-resolver.ts';
 
 const USAGE = `modlab — call Linux 2.4's create_module(2) on genuine kernels in the v86 emulator
@@ -85,12 +86,25 @@ async function cmdKernels(flags: Flags): Promise<void> {
   }
 }
 
-async function runOn(kernel: KernelId, steps: Call[], json: boolean): Promise<void> {
-  const machine = await boot({ kernel });
+/**
+ * Runs the steps on one machine and prints them. When a step fails outright
+ * (the machine cannot come back), the steps that did run are printed first:
+ * their answers are real and were paid for. `start` is replaceable for tests.
+ */
+export async function runOn(kernel: KernelId, steps: Call[], json: boolean, start: () => Promise<Machine> = () => boot({ kernel })): Promise<void> {
+  const machine = await start();
+  const done: RunStep[] = [];
   try {
-    if (!json) out(`kernel ${kernel}: Linux ${machine.release}, ready in ${(machine.bootMs / 1000).toFixed(1)} s`);
-    const records = await runSteps(machine, steps, json ? (r, i) => out(JSON.stringify(stepReport(i, r, r.procModules))) : undefined);
-    if (!json) out(formatTable(records));
+    if (!json) out(`kernel ${kernel}: Linux ${printableLine(machine.release)}, ready in ${(machine.bootMs / 1000).toFixed(1)} s`);
+    await runSteps(machine, steps, (r, i) => {
+      done.push(r);
+      if (json) out(JSON.stringify(stepReport(i, r, r.procModules)));
+    });
+    if (!json) out(formatTable(done));
+  } catch (e) {
+    // --json has already printed each step as it came; the error follows on stderr.
+    if (!json && done.length > 0) out(`${formatTable(done)}\nstopped after ${done.length} of ${steps.length} steps`);
+    throw e;
   } finally {
     await machine.close();
   }
@@ -117,14 +131,14 @@ async function readScenario(file: string): Promise<Scenario> {
 
 /** Runs on every kernel, prints the matrix; exit 3 or 4 when a kernel could not run (the others still print). */
 async function compare(scenario: Scenario, kernels: KernelId[], json: boolean): Promise<number> {
-  if (!json && scenario.description) out(scenario.description);
+  if (!json && scenario.description) out(printable(scenario.description));
   if (!json) out(`running on ${kernels.join(', ')}, each on a clean machine…`);
   const runs = await runOnKernels(kernels, scenario, (kernel) => boot({ kernel }));
   const rows = compareRows(scenario, runs);
   if (json) for (const line of matrixJson(rows, runs)) out(line);
   else out(formatMatrix(rows, runs));
   const failed = runs.flatMap((r) => ('error' in r ? [r] : []));
-  for (const f of failed) process.stderr.write(`modlab: ${f.kernel} did not run: ${f.error}\n`);
+  for (const f of failed) process.stderr.write(`modlab: ${f.kernel} did not run: ${printable(f.error)}\n`);
   if (failed.some((f) => f.reason === 'image')) return 3;
   if (failed.length) return 4;
   return 0;
@@ -163,7 +177,7 @@ async function main(argv: readonly string[]): Promise<number> {
       const kernel = parseKernelId(flags.kernel ?? DEFAULT_KERNEL, '--kernel');
       const machine = await boot({ kernel });
       try {
-        if (!flags.json) out(`kernel ${kernel}: Linux ${machine.release}; loading /modules/hello.o as insmod would, then removing it`);
+        if (!flags.json) out(`kernel ${kernel}: Linux ${printableLine(machine.release)}; loading /modules/hello.o as insmod would, then removing it`);
         let step = 0;
         const steps = await runLifecycle(machine, 'hello', flags.json ? (s) => out(JSON.stringify(stepReport(step++, s, s.procModules))) : undefined);
         if (!flags.json) out(formatLifecycle(steps));
@@ -195,11 +209,12 @@ export async function cli(argv: readonly string[]): Promise<number> {
     return await main(argv);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`modlab: ${msg}\n`);
+    // Messages quote what was typed, and boot errors what the guest printed.
+    process.stderr.write(`modlab: ${printable(msg)}\n`);
     if (e instanceof InputError) return 2;
     if (e instanceof ImageError) return 3;
     if (e instanceof BootError) return 4;
-    process.stderr.write(`${e instanceof Error && e.stack ? e.stack : ''}\n`);
+    process.stderr.write(`${e instanceof Error && e.stack ? printable(e.stack) : ''}\n`);
     return 1;
   }
 }

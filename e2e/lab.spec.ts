@@ -247,8 +247,9 @@ test('a reload in the middle of a call, and a browser that refuses to store hist
   await page.goto('./?kernel=2.4.20&call=create_module&name=first&size=4096&run=1');
   await ready(page);
   await expect(page.locator('#history li')).toHaveCount(1);
-  // A 60 KB name takes a while to reach the kernel: reload while it is on its way.
-  await page.locator('#f-name').fill('n'.repeat(60000));
+  // A 4,000-byte name goes over the serial line (bigger ones take the bulk window, in
+  // milliseconds) and takes a while to reach the kernel: reload while it is on its way.
+  await page.locator('#f-name').fill('n'.repeat(4000));
   await page.locator('#run').click();
   await page.reload();
   await ready(page);
@@ -283,4 +284,68 @@ test('IndexedDB refusing to store the machine (quota): reported, and the lab run
   // The snapshot still lives in the page's memory: Reset is a restore.
   await page.locator('#reset').click();
   await expect(page.locator('#terminal')).toContainText(/machine 2 is ready \(reset in \d+ ms\)/);
+});
+
+test('guest output makes no link and sets no title: an OSC 8 module name shown by lsmod stays text', async ({ page }) => {
+  const opened: string[] = [];
+  page.on('popup', (p) => opened.push(`popup ${p.url()}`));
+  // xterm.js asks before it follows a link; accepting would open the site.
+  page.on('dialog', (d) => {
+    opened.push(`dialog ${d.message()}`);
+    void d.accept();
+  });
+  await page.goto('./');
+  await ready(page);
+  const title = await page.title();
+  await page.locator('#f-name').fill('\x1b]8;;https://example.org/\x1b\\clickme\x1b]8;;\x1b\\\x1b]0;owned\x07');
+  await page.locator('#f-size').fill('4096');
+  expect(await run(page)).toBe('success');
+  // The address bar follows the form; from here on nothing may change it.
+  const url = page.url();
+
+  await page.locator('#terminal').click();
+  await page.keyboard.type('lsmod\n');
+  const row = page.locator('#terminal .xterm-rows > div', { hasText: /^clickme\s+4096/ }).last();
+  await expect(row).toBeVisible();
+  const box = await row.boundingBox();
+  if (!box) throw new Error('the lsmod line has no box');
+  // The name is the line's first seven columns; a link there would turn the pointer into a hand.
+  await page.mouse.move(box.x + 20, box.y + box.height / 2);
+  await page.screenshot({ path: `${SCREENS}/20-osc8-lsmod.png` });
+  await expect(page.locator('#terminal .xterm-cursor-pointer')).toHaveCount(0);
+  await page.mouse.click(box.x + 20, box.y + box.height / 2);
+  await page.waitForTimeout(1000);
+  expect(opened).toEqual([]);
+  expect(page.url()).toBe(url);
+  expect(await page.title()).toBe(title);
+});
+
+test('a link modlab cannot use says what is wrong and runs nothing', async ({ page }) => {
+  await page.goto('./?kernel=2.6.99&call=create_module&name=linked&size=4096&run=1');
+  await ready(page);
+  await expect(page.locator('#f-error')).toContainText('This link cannot be used as it is, so nothing was run: the link asks for kernel "2.6.99"');
+  await page.screenshot({ path: `${SCREENS}/21-bad-link.png` });
+  await page.waitForTimeout(2000);
+  await expect(page.locator('#history li')).toHaveCount(0);
+  await expect(page.locator('#result')).not.toHaveAttribute('data-outcome', /./);
+
+  await page.goto('./?repeat=a&times=-1&run=1');
+  await ready(page);
+  await expect(page.locator('#f-error')).toContainText('the link gives repeat, times but names no call');
+  await page.waitForTimeout(2000);
+  await expect(page.locator('#history li')).toHaveCount(0);
+});
+
+test('the server sends the hosting headers, its policy the page’s own plus frame-ancestors', async ({ page }) => {
+  const response = await page.goto('./');
+  const headers = response?.headers() ?? {};
+  expect(headers['x-content-type-options']).toBe('nosniff');
+  expect(headers['referrer-policy']).toBe('no-referrer');
+  expect(headers['cross-origin-opener-policy']).toBe('same-origin');
+  expect(headers['x-frame-options']).toBe('DENY');
+  const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  expect(headers['content-security-policy']).toBe(`${meta ?? ''}; frame-ancestors 'none'`);
+  // The kernels are served with the same headers, so they are never sniffed as a page.
+  const kernel = await page.request.get('./kernels/2.4.20.img', { headers: { range: 'bytes=0-0' } });
+  expect(kernel.headers()['x-content-type-options']).toBe('nosniff');
 });

@@ -30,6 +30,9 @@ static u8 tx[FRAME_MAX];
 static u8 filebuf[ML_MAX_PAYLOAD];
 /* Memory for ML_ARG_OUT arguments, which the kernel fills and the RESULT frame carries back. */
 static u8 outbuf[ML_MAX_OUT];
+/* The bulk window (protocol.ts): where the host writes large arguments; 0 when there is none. */
+static u8 *window;
+static u32 window_size;
 
 static void write_all(int fd, const void *buf, u32 n)
 {
@@ -192,6 +195,19 @@ static void serve_call(u32 id, const u8 *p, u32 n)
 			}
 			argv[i] = (u32)(p + at);
 			at += value;
+		} else if (kind == ML_ARG_WINDOW) {
+			/* The bytes are already in the window; only their offset follows on the line. */
+			if (at + ML_WINDOW_ARG_TAIL > n) {
+				send_error(id, "window argument truncated");
+				return;
+			}
+			u32 off = get32(p + at);
+			at += ML_WINDOW_ARG_TAIL;
+			if (!window || off > window_size || value > window_size - off) {
+				send_error(id, "argument outside the bulk window");
+				return;
+			}
+			argv[i] = (u32)(window + off);
 		} else if (kind == ML_ARG_OUT) {
 			if (value > sizeof(outbuf) - out_used) {
 				send_error(id, "output buffers too large");
@@ -326,6 +342,16 @@ static int resolve_symbol(const char *want, u32 *value, const char **found_as, u
 	return 0;
 }
 
+/* For a layout on a kernel without query_module: every symbol is taken as the kernel's, which adds no dependency. */
+static int assume_kernel_symbol(const char *want, u32 *value, const char **found_as, u32 *owner)
+{
+	(void)want;
+	*value = 0;
+	*found_as = "the kernel's (not looked up: query_module failed)";
+	*owner = 0;
+	return 1;
+}
+
 /*
  * The one insmod link path, for LINK frames and the shell: reads the object
  * at `path` into filebuf, takes the kernel's symbols from query_module and
@@ -340,6 +366,9 @@ static s32 link_object(const char *path, const char *name, u32 base, struct link
 	if (objlen < 0)
 		return objlen;
 	s32 r = qm(0, QM_SYMS, ksyms, sizeof(ksyms), &ksym_count);
+	/* A layout needs only sizes: without the kernel's symbols (no query_module), assume each comes from it. */
+	if (r < 0 && base == 0)
+		return link_module(filebuf + ML_FILE_HEAD, (u32)objlen, name, base, assume_kernel_symbol, lo);
 	if (r < 0)
 		return r;
 	return link_module(filebuf + ML_FILE_HEAD, (u32)objlen, name, base, resolve_symbol, lo);
@@ -404,6 +433,13 @@ static void serve_frame(u32 type, u32 id, u8 *p, u32 n)
 	case ML_FRAME_PING:
 		send_frame(ML_FRAME_PONG, id, 0, 0);
 		break;
+	case ML_FRAME_WINDOW: {
+		u8 info[ML_WINDOW_INFO_HEAD];
+		put32(info, window ? ML_WINDOW_PHYS : 0);
+		put32(info + 4, window_size);
+		send_frame(ML_FRAME_WINDOWINFO, id, info, sizeof(info));
+		break;
+	}
 	case ML_FRAME_EXIT:
 		/* init exiting is fatal for the kernel: that is the point of this request. */
 		sys1(SYS_exit, 0);
@@ -748,6 +784,31 @@ static void serve_console(void)
 
 /* ---- start-up and the main loop ---- */
 
+/*
+ * Maps the bulk window from /dev/mem, only where the kernel keeps no RAM
+ * (booted with mem= at most ML_WINDOW_PHYS): the host writes there behind the
+ * kernel's back. Anything missing leaves window at 0 and the serial path.
+ */
+static void map_window(void)
+{
+	struct sysinfo si;
+	if (sys1(SYS_sysinfo, (u32)&si) < 0)
+		return;
+	u32 unit = si.mem_unit ? si.mem_unit : 1;
+	if (si.totalram > ML_WINDOW_PHYS / unit)
+		return;
+	s32 fd = sys3(SYS_open, (u32)"/dev/mem", O_RDWR, 0);
+	if (fd < 0)
+		return;
+	struct mmap_args a = { 0, ML_WINDOW_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, (u32)fd, ML_WINDOW_PHYS };
+	s32 r = sys1(SYS_old_mmap, (u32)&a);
+	sys1(SYS_close, fd);
+	if (is_error_return((u32)r))
+		return;
+	window = (u8 *)r;
+	window_size = ML_WINDOW_SIZE;
+}
+
 static void setup_files(void)
 {
 	sys3(SYS_mknod, (u32)"/dev/ttyS0", S_IFCHR | 0600, DEV_TTYS0);
@@ -805,6 +866,7 @@ void agent_main(void)
 		for (;;)
 			sys5(SYS__newselect, 0, 0, 0, 0, 0);
 	}
+	map_window();
 	make_raw(proto_fd);
 	make_low_latency(proto_fd);
 	if (con_fd >= 0)

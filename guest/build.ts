@@ -23,6 +23,8 @@ import { CHECKSUMS_FILE, GUEST_DIR, IMAGES_DIR, INITRAMFS_61, INITRD_24 } from '
 
 
 const FIXED_UUID = '6d6f646c-6162-4000-8000-000000000001';
+/** /dev/mem (1:1), through which the agent maps the bulk window (protocol.ts); the ttyS nodes are made at start-up on ext2, listed in CHAR_DEVICES on cpio. */
+const MEM_DEVICE = { path: 'dev/mem', major: 1, minor: 1 } as const;
 
 export function protocolHeader(): string {
   const lines = [
@@ -132,15 +134,34 @@ function ext2Initrd(agent: Uint8Array, work: string): Uint8Array {
   // mke2fs -d copies each source file's ctime, which cannot be set from user space: zero it here.
   const script = join(work, 'debugfs.cmd');
   const paths = ['/', '/dev', '/proc', '/sbin', '/sbin/init', '/modules', ...MODULES.map((m) => `/modules/${m}.o`), '/lost+found'];
-  writeFileSync(script, paths.map((p) => `set_inode_field ${p} ctime 0\n`).join(''));
+  // A device node needs no root privileges this way; its mode and times are pinned like the rest.
+  // (debugfs's mknod takes a name in its working directory: a path would become the name.)
+  const mem = `/${MEM_DEVICE.path}`;
+  const memNode = [
+    'cd /dev',
+    `mknod mem c ${MEM_DEVICE.major} ${MEM_DEVICE.minor}`,
+    'cd /',
+    `set_inode_field ${mem} mode 020600`,
+    ...['atime', 'mtime', 'ctime'].map((f) => `set_inode_field ${mem} ${f} 0`),
+    'set_inode_field /dev mtime 0',
+  ];
+  writeFileSync(script, [...memNode, ...paths.map((p) => `set_inode_field ${p} ctime 0`)].map((l) => `${l}\n`).join(''));
   execFileSync('debugfs', ['-w', '-f', script, img], { env: { ...process.env, E2FSPROGS_FAKE_TIME: '1' }, stdio: 'ignore' });
   return gzipSync(readFileSync(img), { level: 9 });
 }
 
-function cpioInitramfs(agent: Uint8Array): Uint8Array {
+/**
+ * The same modules go on the initramfs too: a 2.6+ kernel cannot load them,
+ * but the agent can lay them out, so the life cycle reaches the kernel's
+ * own answer to create_module (ENOSYS) instead of failing on a missing file.
+ */
+function cpioInitramfs(agent: Uint8Array, work: string): Uint8Array {
   const cpio = writeCpio([
     { path: 'dev', type: 'dir', mode: 0o755 },
     ...Object.entries(CHAR_DEVICES).map(([name, [major, minor]]) => ({ path: `dev/${name}`, type: 'char' as const, mode: 0o600, major, minor })),
+    { ...MEM_DEVICE, type: 'char', mode: 0o600 },
+    { path: 'modules', type: 'dir', mode: 0o755 },
+    ...MODULES.map((m) => ({ path: `modules/${m}.o`, type: 'file' as const, mode: 0o644, data: buildModule(m, join(work, `${m}.o`)) })),
     { path: 'proc', type: 'dir', mode: 0o755 },
     { path: 'sbin', type: 'dir', mode: 0o755 },
     { path: 'sbin/init', type: 'file', mode: 0o755, data: agent },
@@ -165,7 +186,7 @@ export function buildGuest(outDir: string): { agent: Uint8Array; initrd: Uint8Ar
   try {
     const agent = buildAgent(join(work, 'agent'));
     const initrd = ext2Initrd(agent, work);
-    const initramfs = cpioInitramfs(agent);
+    const initramfs = cpioInitramfs(agent, work);
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, INITRD_24), initrd);
     writeFileSync(join(outDir, INITRAMFS_61), initramfs);

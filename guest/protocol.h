@@ -21,6 +21,10 @@
 #define ML_LINK_HEAD 4u
 #define ML_LINKED_HEAD 12u
 #define ML_FILE_HEAD 4u
+#define ML_WINDOW_PHYS 134217728u
+#define ML_WINDOW_SIZE 2097152u
+#define ML_WINDOW_ARG_TAIL 4u
+#define ML_WINDOW_INFO_HEAD 8u
 #define ML_FRAME_READY 1u
 #define ML_FRAME_ACK 2u
 #define ML_FRAME_CALL 16u
@@ -31,11 +35,14 @@
 #define ML_FRAME_FILE 33u
 #define ML_FRAME_PING 48u
 #define ML_FRAME_PONG 49u
+#define ML_FRAME_WINDOW 50u
+#define ML_FRAME_WINDOWINFO 51u
 #define ML_FRAME_EXIT 64u
 #define ML_FRAME_ERROR 127u
 #define ML_ARG_VALUE 0u
 #define ML_ARG_BUFFER 1u
 #define ML_ARG_OUT 2u
+#define ML_ARG_WINDOW 3u
 #define ML_OUTCOME_RETURNED 0u
 #define ML_OUTCOME_KILLED 1u
 #define ML_OUTCOME_SETUPFAILED 2u

@@ -27,6 +27,28 @@ static inline int is_error_return(u32 word)
 /* The signal that killed a child, from its waitpid status. */
 #define WTERMSIG(status) ((status) & 0x7f)
 
+/* Not in linux.h (the call model never makes them): the agent's own bulk window. */
+#define SYS_old_mmap 90
+#define SYS_sysinfo 116
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define MAP_SHARED 1
+
+/* old_mmap takes its six arguments in memory, in this order. */
+struct mmap_args {
+	u32 addr, len, prot, flags, fd, offset;
+};
+
+/* The kernel's struct sysinfo on i386 (2.4 has mem_unit already): 64 bytes. */
+struct sysinfo {
+	s32 uptime;
+	u32 loads[3];
+	u32 totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	u16 procs, pad;
+	u32 totalhigh, freehigh, mem_unit;
+	u8 reserved[8];
+};
+
 /* 2.4's struct new_utsname: six fields of 65 bytes. */
 struct utsname {
 	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];

@@ -31,6 +31,9 @@
  *           of data that the agent places in its memory and passes by address.
  *           For ArgKind.Out, `value` zeroed bytes (all of them together at most
  *           MAX_OUT) are passed by address for the kernel to fill.
+ *           For ArgKind.Window, `value` bytes already in the bulk window, at
+ *           the u32 offset that follows the head (WINDOW_ARG_TAIL); the agent
+ *           passes their address in its mapping of the window.
  *   RESULT  agent→host: u32 outcome (CallOutcome), u32 raw eax of the call
  *           (Returned) / the signal number (Killed) / the errno (SetupFailed),
  *           then for each ArgKind.Out argument in order: u32 its size S, u32 N,
@@ -45,10 +48,22 @@
  *           image (when an address was given and linking succeeded).
  *   READ    host→agent: a path; the agent reads the whole file.
  *   FILE    agent→host: u32 errno (0 on success), then the file's bytes.
+ *   WINDOW  host→agent, empty: asks for the bulk window (below).
+ *   WINDOWINFO agent→host: u32 physical address, u32 size (0: the agent has
+ *           no window; arguments then travel in CALL frames).
  *   PING    host→agent, empty; PONG agent→host, empty.
  *   EXIT    host→agent, empty: init exits, which makes the kernel panic
  *           (a real fault, used to test recovery).
  *   ERROR   agent→host: a message about a request it could not serve.
+ *
+ * The bulk window: the serial line moves ~36 bytes per ms, so large
+ * arguments go through memory instead. Kernels booted with mem= up to
+ * WINDOW_PHYS leave the emulated memory above it alone; the agent maps
+ * WINDOW_SIZE bytes there from /dev/mem (MAP_SHARED) at start-up, the host
+ * writes an argument's bytes there directly (v86's write_memory) and sends
+ * a short CALL naming them (ArgKind.Window). The agent maps it only when the
+ * kernel's RAM ends below it, and says so in WINDOWINFO; a host that gets no
+ * window (or an ERROR from an older agent) sends everything in frames.
  *
  * REQUESTS (below) pairs each request with the reply type it must get and
  * the codecs of both; the agent client (harness/agent/client.ts) is typed
@@ -67,6 +82,12 @@ export const MAX_OUT = 512 * 1024;
 export const NO_UID = 0xffffffff;
 export const ACK_EVERY = 512;
 export const SEND_WINDOW = 2048;
+/** Guest physical address of the bulk window: 128 MiB, just past the RAM a kernel booted with mem=128M uses (see v86-config.ts). */
+export const WINDOW_PHYS = 128 * 1024 * 1024;
+/** Room for every argument of one call (each at most MAX_PAYLOAD), clear of the BIOS tables at the top of memory. */
+export const WINDOW_SIZE = 2 * 1024 * 1024;
+/** Buffers from this size on go through the window when there is one; smaller ones cost less in the frame. */
+export const WINDOW_MIN_ARG = 4096;
 
 /** Where the header's fields sit (the magic and version take bytes 0–2). */
 export const FRAME_TYPE_AT = 3;
@@ -80,6 +101,8 @@ export const OUT_HEAD = 8; // size, bytes sent
 export const LINK_HEAD = 4; // base
 export const LINKED_HEAD = 12; // errno, size, report length
 export const FILE_HEAD = 4; // errno
+export const WINDOW_ARG_TAIL = 4; // offset in the window, after an ArgKind.Window head
+export const WINDOW_INFO_HEAD = 8; // physical address, size
 
 export const FrameType = {
   Ready: 0x01,
@@ -92,6 +115,8 @@ export const FrameType = {
   File: 0x21,
   Ping: 0x30,
   Pong: 0x31,
+  Window: 0x32,
+  WindowInfo: 0x33,
   Exit: 0x40,
   Error: 0x7f,
 } as const;
@@ -104,6 +129,8 @@ export const ArgKind = {
   Buffer: 1,
   /** Zeroed memory of the given size for the kernel to fill; returned in RESULT. */
   Out: 2,
+  /** Bytes in the bulk window at an offset; the call gets their address in the agent's mapping. */
+  Window: 3,
 } as const;
 export type ArgKind = (typeof ArgKind)[keyof typeof ArgKind];
 
@@ -278,6 +305,12 @@ export class PayloadWriter {
 
 /** Argument of a CALL frame. */
 export type CallArg = { kind: 'value'; value: number } | { kind: 'buffer'; bytes: Uint8Array } | { kind: 'out'; size: number };
+/** A buffer the host has already written into the bulk window (see placeInWindow): on the wire only. */
+export interface WindowArg {
+  kind: 'window';
+  offset: number;
+  length: number;
+}
 
 /* ---- Requests and their replies: payload codecs, then the one table ---- */
 
@@ -288,12 +321,18 @@ export interface CallRequest {
   args: readonly CallArg[];
 }
 
-export function encodeCall(req: CallRequest): Uint8Array {
+/** A call as sent: its buffers may already sit in the bulk window. */
+export interface WireCallRequest extends Omit<CallRequest, 'args'> {
+  args: ReadonlyArray<CallArg | WindowArg>;
+}
+
+export function encodeCall(req: WireCallRequest): Uint8Array {
   if (req.args.length > MAX_ARGS) throw new RangeError(`at most ${MAX_ARGS} arguments`);
   const w = new PayloadWriter().u32(req.syscall).u32(req.uid === null ? NO_UID : req.uid).u32(req.args.length);
   for (const a of req.args) {
     if (a.kind === 'value') w.u32(ArgKind.Value).u32(a.value);
     else if (a.kind === 'out') w.u32(ArgKind.Out).u32(a.size);
+    else if (a.kind === 'window') w.u32(ArgKind.Window).u32(a.length).u32(a.offset);
     else w.u32(ArgKind.Buffer).u32(a.bytes.length).bytes(a.bytes);
   }
   return w.finish();
@@ -389,6 +428,38 @@ export function decodeFile(payload: Uint8Array): FileReply | null {
   return { errno, bytes: payload.slice(FILE_HEAD) };
 }
 
+/**
+ * Moves `req`'s buffers of at least WINDOW_MIN_ARG bytes into a window of
+ * `windowSize` bytes, in order, while they fit; the rest stay in the frame.
+ * Returns the request to send and the bytes to write at each offset first.
+ */
+export function placeInWindow(req: WireCallRequest, windowSize: number): { request: WireCallRequest; writes: Array<{ offset: number; bytes: Uint8Array }> } {
+  const writes: Array<{ offset: number; bytes: Uint8Array }> = [];
+  let used = 0;
+  const args = req.args.map((a): CallArg | WindowArg => {
+    if (a.kind !== 'buffer' || a.bytes.length < WINDOW_MIN_ARG || a.bytes.length > windowSize - used) return a;
+    writes.push({ offset: used, bytes: a.bytes });
+    const placed: WindowArg = { kind: 'window', offset: used, length: a.bytes.length };
+    // Each argument starts on a word boundary, where the kernel's copy is fastest.
+    used += (a.bytes.length + 3) & ~3;
+    return placed;
+  });
+  return { request: { ...req, args }, writes };
+}
+
+export interface WindowInfo {
+  /** Guest physical address of the window. */
+  phys: number;
+  /** 0: the agent has no window. */
+  size: number;
+}
+
+export function decodeWindowInfo(payload: Uint8Array): WindowInfo | null {
+  if (payload.length !== WINDOW_INFO_HEAD) return null;
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
+  return { phys: view.getUint32(0, true), size: view.getUint32(4, true) };
+}
+
 /** PING and PONG carry nothing. */
 export type Empty = Record<string, never>;
 const encodeEmpty = (_request: Empty): Uint8Array => new Uint8Array(0);
@@ -405,6 +476,7 @@ export const REQUESTS = {
   link: { type: FrameType.Link, reply: FrameType.Linked, encode: encodeLink, decode: decodeLinked },
   read: { type: FrameType.Read, reply: FrameType.File, encode: encodeRead, decode: decodeFile },
   ping: { type: FrameType.Ping, reply: FrameType.Pong, encode: encodeEmpty, decode: decodeEmpty },
+  window: { type: FrameType.Window, reply: FrameType.WindowInfo, encode: encodeEmpty, decode: decodeWindowInfo },
 } as const;
 export type RequestName = keyof typeof REQUESTS;
 export type RequestOf<N extends RequestName> = Parameters<(typeof REQUESTS)[N]['encode']>[0];
@@ -444,6 +516,10 @@ export function cHeaderConstants(): Array<[string, number]> {
     ['ML_LINK_HEAD', LINK_HEAD],
     ['ML_LINKED_HEAD', LINKED_HEAD],
     ['ML_FILE_HEAD', FILE_HEAD],
+    ['ML_WINDOW_PHYS', WINDOW_PHYS],
+    ['ML_WINDOW_SIZE', WINDOW_SIZE],
+    ['ML_WINDOW_ARG_TAIL', WINDOW_ARG_TAIL],
+    ['ML_WINDOW_INFO_HEAD', WINDOW_INFO_HEAD],
   ];
   for (const [k, v] of Object.entries(FrameType)) out.push([`ML_FRAME_${k.toUpperCase()}`, v]);
   for (const [k, v] of Object.entries(ArgKind)) out.push([`ML_ARG_${k.toUpperCase()}`, v]);

@@ -2,11 +2,11 @@
  * Node target for boot assets: the kernel through the sha256-checked resolver,
  * the committed initrds, and the BIOS and wasm from their npm packages.
  */
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { describeError, ImageError } from '../harness/errors.ts';
 import { findKernel, type KernelId } from '../kernel-images/manifest.ts';
-import { resolveBootableKernel, type ResolveOptions } from './image-resolver.ts';
+import { readRegularFile, resolveBootableKernel, type ResolveOptions } from './image-resolver.ts';
 import { onceEach, verifyGuestFiles, type AssetProvider, type BootAssets } from '../harness/machine/assets.ts';
 import { IMAGES_DIR, INITRAMFS_61, INITRD_24 } from '../guest/paths.ts';
 
@@ -28,6 +28,20 @@ export function initrdPath(kernel: KernelId): string {
   return join(IMAGES_DIR, k?.initrd === 'cpio' ? INITRAMFS_61 : INITRD_24);
 }
 
+/** The committed initrds are under 4 MiB and the BIOS images under 1 MiB; more means the file is not what it should be. */
+const MAX_GUEST_FILE_BYTES = 16 * 1024 * 1024;
+
+/** A file the boot needs, read as a regular file only; any failure names the file and is an ImageError (exit 3), not a stack trace. */
+async function readGuestFile(file: string, kernel: KernelId): Promise<Uint8Array> {
+  try {
+    return await readRegularFile(file, MAX_GUEST_FILE_BYTES);
+  } catch (e) {
+    const message = describeError(e);
+    // RefusedFile messages start with the path already; system errors do not.
+    throw new ImageError(message.startsWith(file) ? message : `cannot read ${file}: ${message}`, { code: 'not-found', imageId: kernel, cause: e });
+  }
+}
+
 /** Loads each kernel's assets once per process; later machines share the bytes. */
 export class NodeAssets implements AssetProvider {
   private readonly loader = onceEach((id) => this.loadNow(id));
@@ -44,9 +58,9 @@ export class NodeAssets implements AssetProvider {
     const { bios, vgaBios } = biosPaths();
     const [bzimage, initrd, biosBytes, vgaBytes] = await Promise.all([
       resolveBootableKernel(id, this.resolveOptions),
-      readFile(initrdPath(id)),
-      readFile(bios),
-      readFile(vgaBios),
+      readGuestFile(initrdPath(id), id),
+      readGuestFile(bios, id),
+      readGuestFile(vgaBios, id),
     ]);
     await verifyGuestFiles(id, kernel.initrd === 'cpio' ? INITRAMFS_61 : INITRD_24, initrd, biosBytes);
     return { kernel, bzimage, initrd, bios: biosBytes, vgaBios: vgaBytes, wasmPath: wasmPath() };

@@ -10,7 +10,8 @@
  */
 
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,8 @@ export interface ResolveOptions {
   timeoutMs?: number;
   /** Replaces globalThis.fetch, for tests and proxies. */
   fetch?: typeof fetch;
+  /** Replaces the file write that fills the cache, for tests (a read-only cache cannot be made as root). */
+  writeFile?: (file: string, bytes: Uint8Array) => Promise<void>;
 }
 
 export interface ResolvedKernelFile {
@@ -50,6 +53,12 @@ export interface KernelAvailability {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+/** No kernel modlab boots comes near this (the largest, 6.1's, is 5.7 MB); the manifest gives no sizes. */
+export const MAX_KERNEL_FILE_BYTES = 16 * 1024 * 1024;
+/** A local file that takes longer than this to read is on a stalled disk or mount. */
+export const LOCAL_READ_MS = 20_000;
+/** A temp file this old is left over from a killed process, whatever its pid says (pids are reused). */
+export const STALE_TEMP_MS = 10 * 60_000;
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The project's cache folder: $MODLAB_CACHE_DIR, or <repo>/.cache. */
@@ -68,7 +77,7 @@ export async function resolveKernelFile(id: string, options: ResolveOptions = {}
   const file = kernel.file;
   const local = await lookLocally(file, options);
   if (local.hit !== undefined) {
-    if (local.hit.from !== 'cache') await storeInCache(local.cachePath, local.hit.bytes, local.warnings);
+    if (local.hit.from !== 'cache') await storeInCache(local.cachePath, local.hit.bytes, local.warnings, options);
     return { ...local.hit, warnings: local.warnings };
   }
 
@@ -81,7 +90,7 @@ export async function resolveKernelFile(id: string, options: ResolveOptions = {}
       const bytes = await download(file, options);
       const actual = await sha256Hex(bytes);
       if (actual === file.sha256) {
-        await storeInCache(local.cachePath, bytes, local.warnings);
+        await storeInCache(local.cachePath, bytes, local.warnings, options);
         return { bytes, from: 'download', path: url, warnings: local.warnings };
       }
       looked.push(`the download from ${url} (${hashMismatch(actual, file.sha256)})`);
@@ -159,10 +168,10 @@ type Verified = { state: 'ok'; bytes: Uint8Array } | { state: 'absent' | 'bad'; 
 async function readVerified(filePath: string, sha256: string): Promise<Verified> {
   let bytes: Uint8Array;
   try {
-    const buffer = await readFile(filePath);
-    bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    bytes = await readRegularFile(filePath, MAX_KERNEL_FILE_BYTES);
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return { state: 'absent', reason: 'absent' };
+    if (error instanceof RefusedFile) return { state: 'bad', reason: error.reason };
     return { state: 'bad', reason: `unreadable: ${describeError(error)}` };
   }
   const actual = await sha256Hex(bytes);
@@ -170,17 +179,154 @@ async function readVerified(filePath: string, sha256: string): Promise<Verified>
 }
 
 /** Best effort: a read-only cache must not stop a resolution that succeeded. */
-async function storeInCache(cachePath: string, bytes: Uint8Array, warnings: string[]): Promise<void> {
+async function storeInCache(cachePath: string, bytes: Uint8Array, warnings: string[], options: ResolveOptions): Promise<void> {
   // Temp file + rename, so a crash or a parallel run never leaves a half file.
+  const dir = path.dirname(cachePath);
   const temp = `${cachePath}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    await mkdir(path.dirname(cachePath), { recursive: true });
-    await writeFile(temp, bytes);
+    await mkdir(dir, { recursive: true });
+    await removeStaleTemps(dir);
+    await (options.writeFile ?? writeFile)(temp, bytes);
     await rename(temp, cachePath);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
-    warnings.push(`could not cache ${cachePath}: ${describeError(error)}`);
+    warnings.push(`could not cache ${cachePath}: ${writeFailure(dir, error)}`);
   }
+}
+
+/**
+ * A file modlab refused to read, and why: `reason` fits after the path in a
+ * list of places looked ("not a regular file but a FIFO").
+ */
+export class RefusedFile extends Error {
+  override readonly name = 'RefusedFile';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path} is ${reason}`);
+  }
+}
+
+/** What a non-regular file is, for messages. */
+function fileKind(s: Awaited<ReturnType<typeof stat>>): string {
+  if (s.isFIFO()) return 'a FIFO';
+  if (s.isCharacterDevice()) return 'a character device';
+  if (s.isBlockDevice()) return 'a block device';
+  if (s.isDirectory()) return 'a directory';
+  if (s.isSocket()) return 'a socket';
+  return 'a special file';
+}
+
+/** A size limit in words: whole MiB as such, anything else in bytes. */
+function limitText(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return Number.isInteger(mib) ? `${mib} MiB` : `${bytes} bytes`;
+}
+
+/**
+ * Reads a regular file of at most `maxBytes` within `timeoutMs`. A FIFO would
+ * block forever and /dev/zero never ends, so the target of any symlink is
+ * checked first, and checked again on the opened descriptor (it may have been
+ * swapped in between). Throws RefusedFile naming what was wrong, or the
+ * system's error (ENOENT, EACCES) as it is.
+ */
+export async function readRegularFile(file: string, maxBytes: number, timeoutMs = LOCAL_READ_MS): Promise<Uint8Array> {
+  const check = (s: Awaited<ReturnType<typeof stat>>): void => {
+    if (!s.isFile()) throw new RefusedFile(file, `not a regular file but ${fileKind(s)}`);
+    if (s.size > maxBytes) throw new RefusedFile(file, `larger than ${limitText(maxBytes)} (${s.size} bytes)`);
+  };
+  check(await stat(file));
+  // O_NONBLOCK: opening a FIFO swapped in after the stat returns at once instead of waiting for a writer.
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RefusedFile(file, `too slow to read (not done within ${timeoutMs / 1000} s)`)), timeoutMs);
+    });
+    const reading = readAll(handle, maxBytes, check, file);
+    // Once the deadline wins, the read fails on the closed handle; that failure is expected, not unhandled.
+    reading.catch(() => undefined);
+    return await Promise.race([reading, deadline]);
+  } finally {
+    clearTimeout(timer);
+    await handle.close().catch(() => undefined);
+  }
+}
+
+async function readAll(handle: FileHandle, maxBytes: number, check: (s: Awaited<ReturnType<typeof stat>>) => void, file: string): Promise<Uint8Array> {
+  const s = await handle.stat();
+  check(s);
+  // One byte more than allowed, so a file that grew since the stat is caught rather than cut.
+  const buffer = new Uint8Array(Math.min(s.size, maxBytes) + 1);
+  let length = 0;
+  for (;;) {
+    const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+    if (bytesRead === 0) break;
+    length += bytesRead;
+    if (length === buffer.length) {
+      if (length > maxBytes) throw new RefusedFile(file, `larger than ${limitText(maxBytes)} (it grew while being read)`);
+      break;
+    }
+  }
+  return buffer.subarray(0, length);
+}
+
+/**
+ * Why a write into a cache folder failed, in words: a read-only cache is the
+ * common case (a read-only checkout or mount), and its errno alone says little.
+ */
+export function writeFailure(dir: string, error: unknown): string {
+  const code = errorCode(error);
+  if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return `the cache at ${dir} is read-only (${code})`;
+  if (code === 'ENOTDIR' || code === 'EEXIST') return `the cache at ${dir} cannot be made, because part of its path is a file (${code})`;
+  if (code === 'ENOSPC') return `the disk holding the cache at ${dir} is full`;
+  return describeError(error);
+}
+
+/** The pid in a temp file's name (`<file>.<pid>.tmp` or `<file>.<pid>.<random>.tmp`), or null for other files. */
+function tempPid(name: string): number | null {
+  const m = /\.(\d+)(?:\.[0-9a-z]+)?\.tmp$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but is another user's.
+    return errorCode(error) === 'EPERM';
+  }
+}
+
+/**
+ * Removes temp files left in `dir` by processes killed mid-write: those whose
+ * pid is gone, or that are older than STALE_TEMP_MS (a reused pid). Best
+ * effort; returns the names removed.
+ */
+export async function removeStaleTemps(dir: string, now = Date.now()): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = tempPid(name);
+    if (pid === null || pid === process.pid) continue;
+    const file = path.join(dir, name);
+    try {
+      const s = await stat(file);
+      if (alive(pid) && now - s.mtimeMs < STALE_TEMP_MS) continue;
+      await rm(file, { force: true });
+      removed.push(name);
+    } catch {
+      // Gone already (another process cleaned it), or not ours to remove.
+    }
+  }
+  return removed;
 }
 
 function downloadAllowed(options: ResolveOptions): boolean {

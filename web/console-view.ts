@@ -3,8 +3,21 @@ import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 
+/**
+ * OSC sequences the guest may not use: 0, 1 and 2 set the window and icon
+ * title, 8 makes a hyperlink (xterm.js would offer to open it).
+ */
+export const SWALLOWED_OSC = [0, 1, 2, 8] as const;
+
 export class ConsoleView {
-  readonly term = new Terminal({ convertEol: false, fontSize: 13, scrollback: 5000, theme: { background: '#000000' } });
+  readonly term = new Terminal({
+    convertEol: false,
+    fontSize: 13,
+    scrollback: 5000,
+    theme: { background: '#000000' },
+    // A second line of defence should an OSC 8 link get through: activating it does nothing, and only http(s) would count.
+    linkHandler: { activate: () => undefined, allowNonHttpProtocols: false },
+  });
   private pending: number[] = [];
   private scheduled = false;
 
@@ -15,6 +28,11 @@ export class ConsoleView {
     fit.fit();
     new ResizeObserver(() => fit.fit()).observe(container);
     this.term.onData(onInput);
+    // Guest output is text, never an action on the page. The sequences are
+    // consumed in the parser rather than stripped from the bytes because they
+    // arrive a byte at a time, split across writes. `true` = handled: the
+    // built-in handlers (links, title) never see them.
+    for (const ident of SWALLOWED_OSC) this.term.parser.registerOscHandler(ident, () => true);
   }
 
   /** Bytes arrive one by one from v86; they are written once per frame. */

@@ -59,9 +59,35 @@ export function historyLine(e: HistoryEntry): string {
   return `[${e.kernel}] ${callOf(e)} ${answerText(e)} (${e.elapsedMs.toFixed(1)} ms)`;
 }
 
+/** Line breaks cannot stand in a table row; they are written as \n, as the call's JSON would. */
+function oneLine(text: string): string {
+  return text.replace(/\r\n|\r|\n/g, '\\n');
+}
+
+/**
+ * `text` as a code span in a table cell. A code span ends at the first run of
+ * backticks as long as its fence, so the fence is one longer than any run in
+ * the text; a space pads text that starts or ends with a backtick, or with
+ * spaces at both ends (Markdown strips one space each side). GFM splits the row at `|` before it sees the span,
+ * so `|` is written `\|` even inside it.
+ */
+export function markdownCode(text: string): string {
+  const line = oneLine(text).replace(/\|/g, '\\|');
+  const longest = Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const spaced = line.startsWith(' ') && line.endsWith(' ') && line.trim() !== '';
+  const pad = line === '' || line.startsWith('`') || line.endsWith('`') || spaced ? ' ' : '';
+  return `${fence}${pad}${line}${pad}${fence}`;
+}
+
+/** `text` as plain text in a table cell: the characters that start inline markup (links, emphasis, HTML, code, entities) escaped. */
+export function markdownText(text: string): string {
+  return oneLine(text).replace(/[\\`*_[\]<>|~&]/g, (c) => `\\${c}`);
+}
+
+/** Stored entries are other hands' text: every cell is escaped, the call as code. */
 export function historyMarkdown(entries: readonly HistoryEntry[]): string {
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
-  const rows = entries.map((e) => `| ${e.at} | ${e.kernel} | \`${esc(callOf(e))}\` | ${esc(answerText(e))} | ${e.elapsedMs.toFixed(1)} ms |`);
+  const rows = entries.map((e) => `| ${markdownText(e.at)} | ${markdownText(e.kernel)} | ${markdownCode(callOf(e))} | ${markdownText(answerText(e))} | ${e.elapsedMs.toFixed(1)} ms |`);
   return ['| time | kernel | call | result | elapsed |', '|---|---|---|---|---|', ...rows, ''].join('\n');
 }
 

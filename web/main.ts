@@ -220,8 +220,9 @@ async function runCall(): Promise<void> {
 // Fill the form from a shared link (the form checks what it asked for), then boot.
 const link = readLink(location.search);
 kernelSelect.value = link.kernel ?? DEFAULT_KERNEL;
-const linkProblems = link.call ? callForm.fill(link.call) : [];
-if (linkProblems.length) notice = `Part of this link was not used (the form shows its own value there): ${linkProblems.join('; ')}`;
+const linkProblems = [...link.problems, ...(link.call ? callForm.fill(link.call) : [])];
+// A link modlab cannot use as written is said, never guessed at: the form keeps its own values and nothing runs.
+if (linkProblems.length) notice = `This link cannot be used as it is, so nothing was run: ${linkProblems.join('; ')}. The form shows its own values there.`;
 
 $('call-form').addEventListener('input', () => {
   notice = '';

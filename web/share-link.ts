@@ -4,9 +4,9 @@
  * what the form would run. Links shared by older pages use the same
  * parameter names and still open the same call.
  */
-import { isKernelId, type KernelId } from '../kernel-images/manifest.ts';
-import { MAX_LINK_NAME } from '../harness/calls/args.ts';
-import { callFromParams, callToParams, type Call } from '../harness/calls/model.ts';
+import { isKernelId, KERNEL_IDS, type KernelId } from '../kernel-images/manifest.ts';
+import { MAX_LINK_NAME, quote } from '../harness/calls/args.ts';
+import { CALL_SPECS, callFromParams, callSpec, callToParams, type Call } from '../harness/calls/model.ts';
 
 /** The query string of a link, or the argument too long to go into one. */
 export type ShareQuery = { query: string } | { tooLong: string };
@@ -26,16 +26,56 @@ export interface LinkRequest {
   /** The call as scenario JSON for the form to show and check; null when the link names no call modlab knows. */
   call: Record<string, unknown> | null;
   run: boolean;
+  /** What in the link modlab cannot use, one sentence each; the page says them and runs nothing. */
+  problems: string[];
 }
 
-/** What a link asks for. Never throws: whatever the parameters, the form gets values or its defaults. */
+/**
+ * The parameters any call's arguments are read from, asked of the model
+ * itself so the list cannot drift. A kind may ask for one parameter only
+ * when another is present (times after repeat), so each one found is given
+ * in turn until no new name is asked for.
+ */
+function argParams(): Set<string> {
+  const asked = new Set<string>(['uid']);
+  const probe = (present: string | null): void => {
+    for (const spec of CALL_SPECS) {
+      for (const a of spec.args) {
+        a.kind.fromParams(a.key, (name) => {
+          asked.add(name);
+          return name === present ? '' : null;
+        });
+      }
+    }
+  };
+  probe(null);
+  const tried = new Set<string>();
+  for (let next = [...asked].find((n) => !tried.has(n)); next !== undefined; next = [...asked].find((n) => !tried.has(n))) {
+    tried.add(next);
+    probe(next);
+  }
+  return asked;
+}
+
+const ARG_PARAMS = argParams();
+
+/** What a link asks for. Never throws: whatever the parameters, the form gets values or its defaults, and what was wrong is named. */
 export function readLink(search: string): LinkRequest {
   const q = new URLSearchParams(search);
   const kernel = q.get('kernel');
+  const callName = q.get('call');
+  const problems: string[] = [];
+  if (kernel !== null && !isKernelId(kernel)) problems.push(`the link asks for kernel ${quote(kernel)}, which modlab does not have (it has ${KERNEL_IDS.join(', ')})`);
+  if (callName !== null && !callSpec(callName)) problems.push(`the link asks for the call ${quote(callName)}, which modlab does not make (it makes ${CALL_SPECS.map((c) => c.name).join(', ')})`);
+  if (callName === null) {
+    const given = [...ARG_PARAMS].filter((p) => q.has(p));
+    if (given.length) problems.push(`the link gives ${given.join(', ')} but names no call`);
+  }
   return {
     kernel: kernel !== null && isKernelId(kernel) ? kernel : null,
     call: callFromParams((name) => q.get(name)),
     run: q.get('run') === '1',
+    problems,
   };
 }
 

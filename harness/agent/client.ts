@@ -5,14 +5,42 @@
  * above this file touches frames.
  */
 import { TransportError } from '../errors.ts';
-import { decodeReady, FrameType, REQUESTS, type ReadyNotice, type ReplyOf, type RequestName, type RequestOf } from '../protocol.ts';
+import { decodeReady, encodeCall, FrameType, placeInWindow, REQUESTS, type ReadyNotice, type ReplyOf, type RequestName, type RequestOf, type WindowInfo, type WireCallRequest, WINDOW_PHYS, WINDOW_SIZE } from '../protocol.ts';
 import { FrameChannel } from './transport.ts';
+
+/** Writes bytes straight into guest memory at a physical address (the bulk window). */
+export type WriteMemory = (bytes: Uint8Array, phys: number) => void;
 
 export class AgentClient {
   readonly channel: FrameChannel;
+  /** The agent's bulk window once openWindow found one; null: every byte goes over the line. */
+  window: WindowInfo | null = null;
+  /** Calls in flight whose arguments sit in the window: a second one must not overwrite them. */
+  private windowUsers = 0;
 
-  constructor(write: (bytes: Uint8Array) => void) {
+  constructor(
+    write: (bytes: Uint8Array) => void,
+    private readonly writeMemory: WriteMemory | null = null,
+  ) {
     this.channel = new FrameChannel(write);
+  }
+
+  /**
+   * Asks the agent for its bulk window and uses it for large call arguments
+   * from now on. An agent without one (or too old to know the request) leaves
+   * the serial path in place; only a timeout is an error.
+   */
+  async openWindow(timeoutMs: number): Promise<WindowInfo | null> {
+    this.window = null;
+    if (!this.writeMemory) return null;
+    try {
+      const info = await this.request('window', {}, timeoutMs, 'the bulk window');
+      // Only the window the protocol defines: the host writes there blindly.
+      this.window = info.size > 0 && info.phys === WINDOW_PHYS && info.size <= WINDOW_SIZE ? info : null;
+    } catch (e) {
+      if (!(e instanceof TransportError && e.reason === 'agent')) throw e;
+    }
+    return this.window;
   }
 
   /** Sends `request` and resolves with its decoded reply; throws TransportError on a timeout or a malformed reply. */
@@ -20,11 +48,28 @@ export class AgentClient {
     const spec = REQUESTS[name];
     // The table pairs each encoder with its own request type; TypeScript cannot follow that through N.
     const encode = spec.encode as (r: RequestOf<N>) => Uint8Array;
-    const frame = await this.channel.request(spec.type, encode(request), timeoutMs, what);
+    // A call's large buffers go into the window first; its frame then only names them.
+    const placed = name === 'call' ? this.placeCall(request as WireCallRequest) : null;
+    let frame;
+    try {
+      frame = await this.channel.request(spec.type, placed ? encodeCall(placed) : encode(request), timeoutMs, what);
+    } finally {
+      if (placed) this.windowUsers--;
+    }
     if (frame.type !== spec.reply) throw new TransportError(`${what}: the agent answered with frame type 0x${frame.type.toString(16)}, not 0x${spec.reply.toString(16)}`, 'agent');
     const reply = spec.decode(frame.payload) as ReplyOf<N> | null;
     if (reply === null) throw new TransportError(`${what}: malformed reply from the guest`, 'agent');
     return reply;
+  }
+
+  /** The request with its large buffers written into the window, or null to send it as it is. */
+  private placeCall(request: WireCallRequest): WireCallRequest | null {
+    if (!this.window || !this.writeMemory || this.windowUsers > 0) return null;
+    const { request: placed, writes } = placeInWindow(request, this.window.size);
+    if (writes.length === 0) return null;
+    for (const w of writes) this.writeMemory(w.bytes, this.window.phys + w.offset);
+    this.windowUsers++;
+    return placed;
   }
 
   /** The agent's READY notice, sent once after boot. */

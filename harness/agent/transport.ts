@@ -5,6 +5,11 @@
  * `feed`; requests go out through the `write` function given at construction.
  * Every request has a deadline; replies are matched by id, and anything that
  * matches nothing is counted and dropped.
+ *
+ * A deadline measures the guest's silence, not the length of a transfer: it
+ * starts again when a request's last byte is written and whenever an ACK shows
+ * the agent consumed more of the stream while the request was still in it. A
+ * transfer that keeps moving never times out; one that stalls does.
  */
 import { TransportError } from '../errors.ts';
 import { FrameDecoder, FrameType, SEND_WINDOW, encodeFrame, type Frame } from '../protocol.ts';
@@ -12,9 +17,11 @@ import { FrameDecoder, FrameType, SEND_WINDOW, encodeFrame, type Frame } from '.
 interface Pending {
   resolve: (f: Frame) => void;
   reject: (e: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
+  timer: ReturnType<typeof setTimeout> | undefined;
   /** Stream offset just past this request's last byte. */
   end: number;
+  timeoutMs: number;
+  what: string;
 }
 
 export class FrameChannel {
@@ -59,7 +66,10 @@ export class FrameChannel {
     if (frame.type === FrameType.Ack && frame.id === 0 && frame.payload.length === 4) {
       const delta = new DataView(frame.payload.buffer, frame.payload.byteOffset, 4).getUint32(0, true);
       // Noise on the line makes the agent count bytes we never sent: never credit past what was written.
+      const before = this.acked;
       this.acked = Math.min(this.acked + delta, this.written);
+      // Progress through the stream is the guest alive and reading: requests still in it get their full time again.
+      if (this.acked > before) for (const [id, p] of this.pending) if (p.end > before) this.arm(id, p);
       this.pump();
       return;
     }
@@ -112,19 +122,33 @@ export class FrameChannel {
     const id = this.nextId++;
     const bytes = encodeFrame({ type, id, payload });
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new TransportError(`${what}: the guest did not answer within ${timeoutMs} ms`, 'timeout'));
-      }, timeoutMs);
       this.queued += bytes.length;
-      this.pending.set(id, { resolve, reject, timer, end: this.queued });
+      const p: Pending = { resolve, reject, timer: undefined, end: this.queued, timeoutMs, what };
+      this.pending.set(id, p);
+      this.arm(id, p);
       this.outbox.push(bytes);
       this.pump();
     });
   }
 
+  /** (Re)starts `p`'s deadline from now. */
+  private arm(id: number, p: Pending): void {
+    clearTimeout(p.timer);
+    p.timer = setTimeout(() => {
+      this.pending.delete(id);
+      p.reject(new TransportError(`${p.what}: the guest did not answer within ${p.timeoutMs} ms`, 'timeout'));
+    }, p.timeoutMs);
+  }
+
   /** Writes queued bytes while fewer than SEND_WINDOW are unacknowledged. */
   private pump(): void {
+    const before = this.written;
+    this.pumpWindow();
+    // The deadline covers the guest's work, which starts with the last byte written.
+    if (this.written > before) for (const [id, p] of this.pending) if (p.end > before && p.end <= this.written) this.arm(id, p);
+  }
+
+  private pumpWindow(): void {
     while (this.outbox.length > 0) {
       const room = SEND_WINDOW - (this.written - this.acked);
       if (room <= 0) return;

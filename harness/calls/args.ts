@@ -42,10 +42,70 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** A value quoted in an error message, cut short: the message must stay readable whatever was typed. */
+/**
+ * A value quoted in an error message, cut short: the message must stay
+ * readable whatever was typed. It never throws, since it runs while reporting
+ * another problem: a value JSON.stringify cannot write (nested past the stack,
+ * cyclic, a BigInt, a throwing toJSON) is shown by its outline instead.
+ */
 export function quote(value: unknown, max = 60): string {
-  const text = JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    return outline(value, max);
+  }
   return text.length > max ? `${text.slice(0, max)}…(${text.length} characters)` : text;
+}
+
+/** How many levels an outline opens before writing "…": enough to recognise a value, never enough to recurse deeply. */
+const OUTLINE_DEPTH = 3;
+
+/** The first `max` characters of a value, written without recursing past OUTLINE_DEPTH. */
+function outline(value: unknown, max: number): string {
+  let text = '';
+  // Stops each part as soon as the text is long enough, so a huge value costs no more than a short one.
+  const write = (v: unknown, depth: number): void => {
+    if (text.length > max) return;
+    if (Array.isArray(v)) {
+      if (depth >= OUTLINE_DEPTH) {
+        text += v.length ? '[…]' : '[]';
+        return;
+      }
+      text += '[';
+      for (let i = 0; i < v.length && text.length <= max; i++) {
+        if (i) text += ',';
+        write(v[i], depth + 1);
+      }
+      text += ']';
+    } else if (typeof v === 'object' && v !== null) {
+      if (depth >= OUTLINE_DEPTH) {
+        text += '{…}';
+        return;
+      }
+      text += '{';
+      let first = true;
+      for (const key of Object.keys(v)) {
+        if (text.length > max) break;
+        text += `${first ? '' : ','}${JSON.stringify(key)}:`;
+        first = false;
+        write((v as Record<string, unknown>)[key], depth + 1);
+      }
+      text += '}';
+    } else if (typeof v === 'string') {
+      text += JSON.stringify(v.length > max ? v.slice(0, max) : v);
+    } else if (typeof v === 'bigint') {
+      text += `${v}n`;
+    } else {
+      text += typeof v === 'symbol' || typeof v === 'function' ? typeof v : String(v);
+    }
+  };
+  try {
+    write(value, 0);
+  } catch {
+    // A proxy or getter that throws: what was written so far is still the best description.
+  }
+  return text.length > max ? `${text.slice(0, max)}…` : text || typeof value;
 }
 
 export function hex32(n: number): string {

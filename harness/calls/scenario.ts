@@ -67,7 +67,41 @@ function parseAnnotation(raw: Record<string, unknown>, at: string): StepAnnotati
   return { note: note ?? null, manPage };
 }
 
+/**
+ * The deepest nesting a scenario may use. Real ones need about five levels
+ * (object, steps, step, name, repeat); anything far deeper is hostile, and the
+ * recursive code behind messages (JSON.stringify) would overflow the stack.
+ */
+export const MAX_SCENARIO_DEPTH = 32;
+
+/** How deeply the JSON text nests arrays and objects, counted without parsing or recursing. */
+export function jsonNesting(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return deepest;
+}
+
 export function parseScenario(text: string, source = 'scenario'): Scenario {
+  // Before anything else, so no later step ever meets a value too deep to describe.
+  const nesting = jsonNesting(text);
+  if (nesting > MAX_SCENARIO_DEPTH) {
+    throw new InputError(`${source} nests its JSON ${nesting} levels deep, more than the ${MAX_SCENARIO_DEPTH} a scenario may use`);
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);

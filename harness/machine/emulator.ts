@@ -10,7 +10,7 @@ import { AgentClient } from '../agent/client.ts';
 import { BootError, CrashError, TransportError, type CrashKind } from '../errors.ts';
 import { detectCrash } from './crash.ts';
 import type { Snapshot } from './snapshot.ts';
-import { ALL_TUNINGS, applyDeviceTuning, clearSerialInput, setJit, v86Options, type Tuning } from './v86-config.ts';
+import { ALL_TUNINGS, applyDeviceTuning, clearSerialInput, hasBulkWindow, setJit, v86Options, type Tuning } from './v86-config.ts';
 
 /** Kernel messages are kept up to this many characters; crash excerpts come from the tail. */
 const CONSOLE_KEEP = 256 * 1024;
@@ -64,7 +64,11 @@ export class Emulator {
   }
 
   private newAgent(): AgentClient {
-    return new AgentClient((bytes) => this.v86.serial_send_bytes(1, bytes));
+    return new AgentClient(
+      (bytes) => this.v86.serial_send_bytes(1, bytes),
+      // Large call arguments go straight into guest memory, once openWindow has found room for them.
+      (bytes, phys) => this.v86.write_memory(bytes, phys),
+    );
   }
 
   /** Brings up a new v86 instance: restored from `snapshot` when given, booted otherwise. */
@@ -111,6 +115,7 @@ export class Emulator {
     this.version = version;
     // A round trip leaves the agent waiting for input with nothing half-sent: the state to save.
     await this.agent.request('ping', {}, this.options.bootTimeoutMs, 'a ping after boot');
+    if (hasBulkWindow(this.kernel)) await this.agent.openWindow(this.options.bootTimeoutMs);
     if (!this.options.keepJit) setJit(this.v86, false);
   }
 
@@ -135,6 +140,8 @@ export class Emulator {
     if (!this.options.keepJit) setJit(this.v86, false);
     await this.v86.run();
     await this.agent.request('ping', {}, RESTORE_PING_MS, 'the restored agent');
+    // The snapshot's agent has its window mapped already; this client learns of it.
+    if (hasBulkWindow(this.kernel)) await this.agent.openWindow(RESTORE_PING_MS);
     this.release = snapshot.release;
     this.version = snapshot.version;
     this.restored = true;

@@ -6,20 +6,28 @@
  * A snapshot is keyed by everything that shaped it (kernel, initrd and BIOS
  * bytes, command line, memory, v86 version, agent protocol): change any of
  * them and the key changes, so a stale snapshot is never found. A stored
- * snapshot also carries the sha256 of its state and is checked on load; one
+ * snapshot also carries one sha256 over its header and state together, checked
+ * on load (an edited release or console is refused like a corrupt state); one
  * that fails is deleted and the machine boots instead.
  *
- * Stored layout: "MLSNAP1\n" | u32le header length | header JSON | state bytes.
+ * Stored layout: "MLSNAP2\n" | sha256 of all that follows, 64 hex digits |
+ * u32le header length | header JSON | state bytes. MLSNAP1 files (whose
+ * header was not hashed) are refused as an older format and rebuilt.
  */
 import { SnapshotError } from '../errors.ts';
 import { sha256Hex } from '../../kernel-images/sha256.ts';
 import type { BootAssets } from './assets.ts';
 import { PROTOCOL_VERSION } from '../protocol.ts';
-import { GUEST_MEMORY, kernelCommandLine, type Tuning } from './v86-config.ts';
+import { emulatedMemory, kernelCommandLine, type Tuning } from './v86-config.ts';
 
 /** The v86 build whose state format the snapshots use (checked against node_modules by a unit test). */
 export const V86_VERSION = '0.5.462+g5f9a90f';
-const MAGIC = new TextEncoder().encode('MLSNAP1\n');
+const MAGIC = new TextEncoder().encode('MLSNAP2\n');
+/** The magic of formats this build no longer reads, so that they are named as such rather than as garbage. */
+const OLD_MAGIC = /^MLSNAP[01]\n/;
+const DIGEST_HEX = 64;
+/** Where the hashed part (header length, header, state) starts. */
+const BODY = MAGIC.length + DIGEST_HEX;
 
 export interface Snapshot {
   key: string;
@@ -34,12 +42,24 @@ export interface Snapshot {
 
 interface StoredHeader {
   key: string;
-  stateSha256: string;
   stateBytes: number;
   release: string;
   version: string;
   bootConsole: string;
   bootMs: number;
+}
+
+function isStoredHeader(h: unknown): h is StoredHeader {
+  if (typeof h !== 'object' || h === null) return false;
+  const r = h as Record<string, unknown>;
+  return (
+    typeof r['key'] === 'string' &&
+    typeof r['stateBytes'] === 'number' &&
+    typeof r['release'] === 'string' &&
+    typeof r['version'] === 'string' &&
+    typeof r['bootConsole'] === 'string' &&
+    typeof r['bootMs'] === 'number'
+  );
 }
 
 /** Where snapshots persist between processes or page loads: a directory in Node, IndexedDB in a browser. */
@@ -74,7 +94,7 @@ async function computeKey(assets: BootAssets, tunings: readonly Tuning[]): Promi
   const shape = JSON.stringify({
     v86: V86_VERSION,
     protocol: PROTOCOL_VERSION,
-    memory: GUEST_MEMORY,
+    memory: emulatedMemory(assets.kernel),
     cmdline: kernelCommandLine(assets.kernel, tunings),
     tunings: [...tunings].sort(),
     kernel,
@@ -89,7 +109,6 @@ export async function encodeSnapshot(s: Snapshot): Promise<Uint8Array> {
   const state = new Uint8Array(s.state);
   const header: StoredHeader = {
     key: s.key,
-    stateSha256: await sha256Hex(state),
     stateBytes: state.length,
     release: s.release,
     version: s.version,
@@ -97,32 +116,39 @@ export async function encodeSnapshot(s: Snapshot): Promise<Uint8Array> {
     bootMs: s.bootMs,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(MAGIC.length + 4 + json.length + state.length);
+  const out = new Uint8Array(BODY + 4 + json.length + state.length);
   out.set(MAGIC, 0);
-  new DataView(out.buffer).setUint32(MAGIC.length, json.length, true);
-  out.set(json, MAGIC.length + 4);
-  out.set(state, MAGIC.length + 4 + json.length);
+  new DataView(out.buffer).setUint32(BODY, json.length, true);
+  out.set(json, BODY + 4);
+  out.set(state, BODY + 4 + json.length);
+  out.set(new TextEncoder().encode(await sha256Hex(out.subarray(BODY))), MAGIC.length);
   return out;
 }
 
 /** Parses and verifies a stored snapshot; throws SnapshotError naming what is wrong. */
 export async function decodeSnapshot(bytes: Uint8Array, expectedKey: string): Promise<Snapshot> {
-  if (bytes.length < MAGIC.length + 4 || MAGIC.some((b, i) => bytes[i] !== b)) throw new SnapshotError('not a modlab snapshot');
+  const lead = new TextDecoder().decode(bytes.subarray(0, MAGIC.length));
+  if (OLD_MAGIC.test(lead)) throw new SnapshotError(`the snapshot is in an older format (${lead.trim()}) whose header is not covered by its sha256`);
+  if (bytes.length < BODY + 4 || MAGIC.some((b, i) => bytes[i] !== b)) throw new SnapshotError('not a modlab snapshot');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const headerLength = view.getUint32(MAGIC.length, true);
-  const stateStart = MAGIC.length + 4 + headerLength;
+  const headerLength = view.getUint32(BODY, true);
+  const stateStart = BODY + 4 + headerLength;
   if (stateStart > bytes.length) throw new SnapshotError('the snapshot is truncated (header)');
-  let header: StoredHeader;
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, stateStart))) as StoredHeader;
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(BODY + 4, stateStart)));
   } catch {
     throw new SnapshotError('the snapshot header is not valid JSON');
   }
+  if (!isStoredHeader(header)) throw new SnapshotError('the snapshot header lacks some of its fields');
   if (header.key !== expectedKey) throw new SnapshotError(`the snapshot is for ${header.key}, not ${expectedKey}`);
+  const stateLength = bytes.length - stateStart;
+  if (stateLength !== header.stateBytes) throw new SnapshotError(`the snapshot is truncated (${stateLength} of ${header.stateBytes} state bytes)`);
+  // One hash over header and state: an edited release or console is as unusable as a corrupt state.
+  const stored = new TextDecoder().decode(bytes.subarray(MAGIC.length, BODY));
+  if ((await sha256Hex(bytes.subarray(BODY))) !== stored) throw new SnapshotError('the snapshot header or state does not match its sha256');
   // A copy, not a view: a Node Buffer's slice() shares memory, and v86 wants a buffer of exactly the state.
   const state = new Uint8Array(bytes.subarray(stateStart));
-  if (state.length !== header.stateBytes) throw new SnapshotError(`the snapshot is truncated (${state.length} of ${header.stateBytes} state bytes)`);
-  if ((await sha256Hex(state)) !== header.stateSha256) throw new SnapshotError('the snapshot state does not match its sha256');
   return {
     key: header.key,
     state: state.buffer,
@@ -181,7 +207,9 @@ export class SnapshotCache {
     try {
       await this.store.write(snapshot.key, await encodeSnapshot(snapshot));
     } catch (e) {
-      this.onProblem(`could not save the machine to ${this.store.location}: ${(e as Error).message}`);
+      // A store's SnapshotError is already a whole sentence naming its place (e.g. a read-only cache).
+      const message = e instanceof Error ? e.message : String(e);
+      this.onProblem(e instanceof SnapshotError ? message : `could not save the machine to ${this.store.location}: ${message}`);
     }
   }
 

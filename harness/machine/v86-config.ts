@@ -5,6 +5,7 @@
  */
 import type { V86, V86Options } from 'v86';
 import type { KernelImage } from '../../kernel-images/manifest.ts';
+import { WINDOW_PHYS, WINDOW_SIZE } from '../protocol.ts';
 import { exactBuffer, type BootAssets } from './assets.ts';
 
 /**
@@ -13,6 +14,25 @@ import { exactBuffer, type BootAssets } from './assets.ts';
  * (high_memory 0xc8000000); smaller sizes saved no measurable boot time.
  */
 export const GUEST_MEMORY = 128 * 1024 * 1024;
+
+/**
+ * The bulk window (see protocol.ts) sits in emulated memory past the guest's
+ * RAM: kernels that get it are told mem= GUEST_MEMORY, so their RAM, their
+ * vmalloc area and the addresses create_module answers stay exactly as with
+ * 128 MiB, and nothing of theirs lives where the host writes.
+ */
+const WINDOW_ROOM = 8 * 1024 * 1024;
+export const EMULATED_MEMORY = GUEST_MEMORY + WINDOW_ROOM;
+
+/** Whether `kernel` boots with the window reserved (2.4: measured; 6.1 keeps the serial path). */
+export function hasBulkWindow(kernel: KernelImage): boolean {
+  return kernel.series === '2.4' && WINDOW_PHYS >= GUEST_MEMORY && WINDOW_PHYS + WINDOW_SIZE <= EMULATED_MEMORY;
+}
+
+/** The memory v86 emulates for `kernel`: its RAM, plus the window's room where it has one. */
+export function emulatedMemory(kernel: KernelImage): number {
+  return hasBulkWindow(kernel) ? EMULATED_MEMORY : GUEST_MEMORY;
+}
 
 export const TUNINGS = {
   'ide-noprobe':
@@ -29,6 +49,7 @@ export const ALL_TUNINGS = Object.keys(TUNINGS) as Tuning[];
 export function kernelCommandLine(kernel: KernelImage, tunings: readonly Tuning[] = ALL_TUNINGS): string {
   if (kernel.initrd === 'cpio') return 'console=ttyS0 rdinit=/sbin/init';
   const words = ['console=ttyS0', 'root=/dev/ram0', 'rw', 'init=/sbin/init', ...kernel.initrdBootArgs];
+  if (hasBulkWindow(kernel)) words.push(`mem=${GUEST_MEMORY / (1024 * 1024)}M`);
   if (kernel.series === '2.4' && tunings.includes('ide-noprobe')) {
     for (let i = 0; i < 6; i++) words.push(`ide${i}=noprobe`);
   }
@@ -44,7 +65,7 @@ export function v86Options(assets: BootAssets, tunings: readonly Tuning[] = ALL_
     bzimage: { buffer: exactBuffer(assets.bzimage) },
     initrd: { buffer: exactBuffer(assets.initrd) },
     cmdline: kernelCommandLine(assets.kernel, tunings),
-    memory_size: GUEST_MEMORY,
+    memory_size: emulatedMemory(assets.kernel),
     // Started by hand, after the device tuning below is in place.
     autostart: false,
     uart1: true,

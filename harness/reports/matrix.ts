@@ -6,6 +6,7 @@ import { findKernel, type KernelId } from '../../kernel-images/manifest.ts';
 import type { CompareRow, KernelRun, Verdict } from './compare.ts';
 import type { RunStep } from './run.ts';
 import { stepReport } from './step-report.ts';
+import { printableLine } from './terminal-text.ts';
 
 const MARK: Record<Verdict, string> = {
   'as-documented': '✓',
@@ -28,13 +29,14 @@ function pad(s: string, n: number): string {
 function claimText(row: CompareRow): string {
   const c = row.annotation.manPage;
   if (!c) return '(not in page)';
-  return c.errno ?? 'address';
+  return printableLine(c.errno ?? 'address');
 }
 
 /**
  * The matrix. Rows whose kernels disagree start with "≠"; with man-page
  * claims, each cell carries ✓ (as documented) or ✗ (not), and the claims and
- * notes follow the table.
+ * notes follow the table. Calls, answers, notes and console lines come
+ * from a scenario file or the guest: each goes through printableLine.
  */
 export function formatMatrix(rows: readonly CompareRow[], runs: readonly KernelRun[]): string {
   const kernels = runs.map((r) => r.kernel);
@@ -43,36 +45,38 @@ export function formatMatrix(rows: readonly CompareRow[], runs: readonly KernelR
     const c = row.cells[k];
     if (!c) return 'did not run';
     const mark = `${withClaims ? MARK[c.verdict] : ''}${c.odd ? '*' : ''}`;
-    return mark ? `${c.text} ${mark}` : c.text;
+    const text = printableLine(c.text);
+    return mark ? `${text} ${mark}` : text;
   };
-  const callW = Math.min(44, Math.max(4, ...rows.map((r) => [...r.call].length)));
+  const calls = rows.map((r) => printableLine(r.call));
+  const callW = Math.min(44, Math.max(4, ...calls.map((c) => [...c].length)));
   const claimW = withClaims ? Math.max(10, ...rows.map((r) => claimText(r).length)) : 0;
   const widths = kernels.map((k) => Math.max(k.length, ...rows.map((r) => [...cell(r, k)].length)));
   const shorten = (s: string): string => ([...s].length > callW ? `${[...s].slice(0, callW - 1).join('')}…` : s);
   const head = [`   #  ${pad('call', callW)}`, ...(withClaims ? [pad('man page', claimW)] : []), ...kernels.map((k, i) => pad(k, widths[i] ?? 0))];
   const lines = [head.join('  ')];
-  for (const row of rows) {
-    const parts = [`${row.differs ? '≠' : ' '}${String(row.step).padStart(3)}  ${pad(shorten(row.call), callW)}`];
+  rows.forEach((row, r) => {
+    const parts = [`${row.differs ? '≠' : ' '}${String(row.step).padStart(3)}  ${pad(shorten(calls[r] ?? ''), callW)}`];
     if (withClaims) parts.push(pad(claimText(row), claimW));
     kernels.forEach((k, i) => parts.push(pad(cell(row, k), widths[i] ?? 0)));
     lines.push(parts.join('  ').trimEnd());
-  }
+  });
   lines.push('');
   const noCall = kernels.filter((k) => !findKernel(k)?.hasCreateModule);
   lines.push(
     `≠ the kernels answered differently, * the odd one out (any address counts as the same answer${noCall.length && noCall.length < kernels.length - 1 ? `; ${noCall.join(', ')}, without create_module, left out` : ''})`,
   );
   if (withClaims) lines.push('✓ as the man page says, ✗ not what it says, – its case cannot arise on that kernel');
-  for (const run of runs) if ('error' in run) lines.push(`${run.kernel} did not run: ${run.error.split('\n')[0] ?? ''}`);
+  for (const run of runs) if ('error' in run) lines.push(`${run.kernel} did not run: ${printableLine(run.error.split('\n')[0] ?? '')}`);
   if (withClaims || rows.some((r) => r.annotation.note)) {
     lines.push('');
     for (const row of rows) {
       const c = row.annotation.manPage;
       const said = c ? `${c.errno ?? 'success'}: “${c.says}”` : 'not in the man page';
-      lines.push(`${String(row.step).padStart(4)}  ${said}`);
-      if (row.annotation.note) lines.push(`      ${row.annotation.note}`);
+      lines.push(`${String(row.step).padStart(4)}  ${printableLine(said)}`);
+      if (row.annotation.note) lines.push(`      ${printableLine(row.annotation.note)}`);
       const crashes = Object.entries(row.cells).filter((e): e is [string, NonNullable<(typeof e)[1]>] => e[1]?.record.result.kind === 'crash');
-      for (const [k, c] of crashes) lines.push(`      ${k}: ${firstCrashLine(c.record)}`);
+      for (const [k, c] of crashes) lines.push(`      ${k}: ${printableLine(firstCrashLine(c.record))}`);
     }
   }
   return lines.join('\n');

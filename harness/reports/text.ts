@@ -4,6 +4,7 @@ import { flagNames, type CallData } from '../calls/buffers.ts';
 import { callText } from '../calls/model.ts';
 import type { CallRecord, StepRecord } from '../calls/record.ts';
 import type { LifecycleStep } from './lifecycle.ts';
+import { printableLine } from './terminal-text.ts';
 
 /** The answer in a few words: `= 0xc8800000`, `= -1 EEXIST (17)`, `CRASH (oops), machine 2 took over`. */
 export function resultText(r: CallRecord): string {
@@ -11,7 +12,8 @@ export function resultText(r: CallRecord): string {
     case 'crash':
       return `CRASH (${r.result.crash})${r.recovered ? `, machine ${r.machine + 1} took over` : ''}`;
     case 'errno':
-      return `= -1 ${r.result.errnoName} (${r.result.errno})`;
+      // What failed before the call (dropping to the uid, linking its module) never reached the kernel as this call.
+      return r.result.during === 'call' ? `= -1 ${r.result.errnoName} (${r.result.errno})` : `${r.result.during} failed: ${r.result.errnoName} (${r.result.errno}), not sent to the kernel`;
     case 'success':
       return `= ${retText(r)}`;
   }
@@ -26,36 +28,38 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
-/** The console excerpt of a crash, indented, trimmed to its meaningful lines. */
+/** The console excerpt of a crash, indented, trimmed to its meaningful lines; the guest's control characters written out. */
 export function crashExcerpt(text: string, maxLines = 12): string[] {
   const lines = text.replace(/\r/g, '').split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0);
   const shown = lines.slice(0, maxLines);
   if (lines.length > maxLines) shown.push(`… ${lines.length - maxLines} more lines (use --json for all)`);
-  return shown.map((l) => `      | ${l}`);
+  return shown.map((l) => `      | ${printableLine(l)}`);
 }
 
 function dataOf(r: CallRecord): CallData | undefined {
   return r.result.kind === 'crash' ? undefined : r.result.data;
 }
 
+/** The table for a terminal: every text from input or the guest goes through printableLine. */
 export function formatTable(records: readonly CallRecord[]): string {
-  const callW = Math.min(48, Math.max(4, ...records.map((r) => callText(r.call).length)));
+  const calls = records.map((r) => printableLine(callText(r.call)));
+  const callW = Math.min(48, Math.max(4, ...calls.map((c) => c.length)));
   const resW = Math.max(6, ...records.map((r) => resultText(r).length));
   const lines = [`  #  ${pad('call', callW)}  ${pad('result', resW)}  time     machine`];
   records.forEach((r, step) => {
-    lines.push(`${String(step).padStart(3)}  ${pad(callText(r.call), callW)}  ${pad(resultText(r), resW)}  ${pad(`${r.elapsedMs.toFixed(1)} ms`, 8)} ${r.machine}`);
+    lines.push(`${String(step).padStart(3)}  ${pad(calls[step] ?? '', callW)}  ${pad(resultText(r), resW)}  ${pad(`${r.elapsedMs.toFixed(1)} ms`, 8)} ${r.machine}`);
     if (r.console) lines.push(...crashExcerpt(r.console));
     const data = dataOf(r);
-    if (data) lines.push(`      = ${dataText(data)}`);
+    if (data) lines.push(`      = ${printableLine(dataText(data))}`);
   });
   return lines.join('\n');
 }
 
 /** A step in a few words, and its answer: the call, or the link and the image's size. */
 function stepLine(s: StepRecord): [string, string] {
-  if (s.kind === 'call') return [callText(s.call), resultText(s)];
-  const answer = s.result.kind === 'linked' ? `= ${s.size} bytes` : `failed: ${s.result.errnoName}`;
-  return [`link ${JSON.stringify(s.name)} for ${s.result.kind === 'linked' && s.base !== 0 ? hex32(s.base) : '-1'}`, answer];
+  if (s.kind === 'call') return [printableLine(callText(s.call)), resultText(s)];
+  const answer = s.result.kind === 'linked' ? `= ${s.size} bytes` : `failed: ${printableLine(s.result.errnoName)}`;
+  return [`link ${printableLine(JSON.stringify(s.name))} for ${s.result.kind === 'linked' && s.base !== 0 ? hex32(s.base) : '-1'}`, answer];
 }
 
 /** `modlab lifecycle` without --json: each step, then what the kernel printed and /proc/modules after it. */
@@ -67,16 +71,16 @@ export function formatLifecycle(steps: readonly LifecycleStep[]): string {
     if (s.kind === 'link') {
       for (const sym of s.report.symbols) {
         const from = sym.foundAs.startsWith('the ') ? sym.foundAs : sym.owner ? `${sym.foundAs}, exported by the module at 0x${sym.owner.toString(16)}` : `the kernel's ${sym.foundAs}`;
-        lines.push(`      symbol ${sym.name} = 0x${sym.value.toString(16)} (${from})`);
+        lines.push(`      symbol ${printableLine(sym.name)} = 0x${sym.value.toString(16)} (${printableLine(from)})`);
       }
       lines.push(`      ${s.report.relocations.length} relocations applied; layout: ${s.report.layout.map((l) => `${l.part}@+0x${l.offset.toString(16)}`).join(' ')}`);
     } else {
       const data = dataOf(s);
-      if (data) lines.push(`      ${dataText(data)}`);
-      for (const l of s.console.replace(/\r/g, '').split('\n').filter(Boolean)) lines.push(`      console | ${l}`);
+      if (data) lines.push(`      ${printableLine(dataText(data))}`);
+      for (const l of s.console.replace(/\r/g, '').split('\n').filter(Boolean)) lines.push(`      console | ${printableLine(l)}`);
     }
     const mods = s.procModules.trim();
-    lines.push(`      /proc/modules | ${mods ? mods.split('\n').join('\n      /proc/modules | ') : '(empty)'}`);
+    lines.push(`      /proc/modules | ${mods ? mods.split('\n').map(printableLine).join('\n      /proc/modules | ') : '(empty)'}`);
   });
   return lines.join('\n');
 }

@@ -31,6 +31,7 @@ function roundTrip(json: Record<string, unknown>): string {
   const query = queryOf(call);
   const back = open(query);
   assert.deepEqual(back.problems, []);
+  assert.deepEqual(readLink(query).problems, []);
   assert.equal(back.kernel, '2.4.20');
   assert.equal(back.run, true);
   assert.deepEqual(back.check, { call }, query);
@@ -115,4 +116,36 @@ test('hostile parameters give the defaults or a form error, never an exception',
       assert.ok('call' in r.check || typeof r.check.error === 'string');
     }),
   );
+});
+
+/** Everything the page would say about a link before running it: the link's own problems, then the form's. */
+function said(search: string): string[] {
+  return [...readLink(search).problems, ...open(search).problems];
+}
+
+test('a repeat with a bad count is named, never a RangeError, and the form keeps its name', () => {
+  for (const times of ['-1', '0', '1e9', '4294967296', 'x', '', '99999999']) {
+    const search = `?kernel=2.4.20&call=create_module&repeat=a&times=${encodeURIComponent(times)}&size=4096&run=1`;
+    const problems = said(search);
+    assert.equal(problems.length, 1, `${times}: ${problems.join('; ')}`);
+    assert.match(problems[0] ?? '', /^name(\.times)?[ :]/);
+    assert.equal(open(search).values['f-name'], 'hello');
+  }
+  assert.match(said('?call=create_module&repeat=a&times=-1')[0] ?? '', /name\.times must be a number in decimal or 0x hex, got "-1"/);
+  // The link the issue quotes names no call at all: that is said, not filled in with the default call.
+  assert.deepEqual(said('?repeat=a&times=-1&run=1'), ['the link gives repeat, times but names no call']);
+});
+
+test('an unknown kernel or call is named; the link runs nothing', () => {
+  const kernel = readLink('?kernel=2.6.99&call=create_module&name=x&size=1&run=1');
+  assert.equal(kernel.kernel, null);
+  assert.deepEqual(kernel.problems, ['the link asks for kernel "2.6.99", which modlab does not have (it has 2.4.20, 2.4.27, 2.4.18, 6.1)']);
+  const call = readLink('?kernel=2.4.20&call=create_mdule&name=x&run=1');
+  assert.equal(call.call, null);
+  assert.match(call.problems[0] ?? '', /^the link asks for the call "create_mdule", which modlab does not make \(it makes create_module, /);
+  assert.equal(readLink('?kernel=__proto__&call=toString').problems.length, 2);
+  // What the page writes into the address bar when the form holds no call is a usable link.
+  assert.deepEqual(readLink('?kernel=6.1').problems, []);
+  assert.deepEqual(readLink('').problems, []);
+  assert.deepEqual(readLink('?utm_source=x').problems, [], 'parameters modlab does not read are not its business');
 });

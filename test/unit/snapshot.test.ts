@@ -50,6 +50,41 @@ test('decoding refuses another key, truncation, a flipped state byte and garbage
   await assert.rejects(decodeSnapshot(new TextEncoder().encode('hello, world'), 'k1'), /not a modlab snapshot/);
 });
 
+test('the header is covered by the sha256 too: an edited release is refused, not printed', async () => {
+  const bytes = await encodeSnapshot(sample());
+  const text = new TextDecoder('latin1').decode(bytes);
+  const at = text.indexOf('"release":"2.4.20"') + '"release":"2.4.'.length;
+  assert.ok(at > 0);
+  const edited = bytes.slice();
+  edited[at] = '9'.charCodeAt(0); // 2.4.20 becomes 2.4.90: still valid JSON, the same length
+  await assert.rejects(decodeSnapshot(edited, 'k1'), /^SnapshotError: the snapshot header or state does not match its sha256$/);
+  // A flipped digest is caught the same way.
+  const digest = bytes.slice();
+  digest[10] = (digest[10] ?? 0) ^ 1;
+  await assert.rejects(decodeSnapshot(digest, 'k1'), /does not match its sha256/);
+});
+
+test('a snapshot in the older format, whose header was not hashed, is refused by name and rebuilt', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'modlab-snap-'));
+  try {
+    const header = JSON.stringify({ key: 'k1', stateSha256: 'x', stateBytes: 1, release: '2.4.20', version: '#1', bootConsole: '', bootMs: 1 });
+    const json = new TextEncoder().encode(header);
+    const old = new Uint8Array(8 + 4 + json.length + 1);
+    old.set(new TextEncoder().encode('MLSNAP1\n'));
+    new DataView(old.buffer).setUint32(8, json.length, true);
+    old.set(json, 12);
+    await assert.rejects(decodeSnapshot(old, 'k1'), /^SnapshotError: the snapshot is in an older format \(MLSNAP1\) whose header is not covered by its sha256$/);
+
+    await writeFile(path.join(dir, 'k1.snap'), old);
+    const problems: string[] = [];
+    assert.equal(await new SnapshotCache(new FileSnapshotStore(dir), (m) => problems.push(m)).get('k1'), null);
+    assert.match(problems.join('\n'), /unusable \(the snapshot is in an older format \(MLSNAP1\).*it was deleted and the kernel boots instead/);
+    await assert.rejects(readFile(path.join(dir, 'k1.snap')), /ENOENT/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('the key changes with the initrd and the tuning, and not otherwise', async () => {
   const a = await snapshotKey(assets([1, 2]), ALL_TUNINGS);
   assert.equal(await snapshotKey(assets([1, 2]), ALL_TUNINGS), a);
