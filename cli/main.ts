@@ -81,7 +81,7 @@ async function cmdKernels(flags: Flags): Promise<void> {
       out(JSON.stringify({ id: k.id, version: k.version, default: k.id === DEFAULT_KERNEL, hasCreateModule: k.hasCreateModule, available: a.available, from: a.from }));
     } else {
       const tag = k.id === DEFAULT_KERNEL ? ' (default)' : '';
-      out(`${(k.id + tag).padEnd(18)} ${k.version.padEnd(44)} ${a.available ? `available (${a.from})` : `not available: ${a.detail}`}`);
+      out(`${(k.id + tag).padEnd(18)} ${k.version.padEnd(44)} ${a.available ? `available (${a.from})` : `not available: ${printableLine(a.detail)}`}`);
     }
   }
 }

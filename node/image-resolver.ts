@@ -30,6 +30,8 @@ export interface ResolveOptions {
   download?: boolean;
   /** Deadline for the download (and unpacking), in ms; default 60 000. */
   timeoutMs?: number;
+  /** The largest download taken, in bytes (default MAX_DOWNLOAD_BYTES). */
+  maxDownloadBytes?: number;
   /** Replaces globalThis.fetch, for tests and proxies. */
   fetch?: typeof fetch;
   /** Replaces the file write that fills the cache, for tests (a read-only cache cannot be made as root). */
@@ -55,6 +57,8 @@ export interface KernelAvailability {
 const DEFAULT_TIMEOUT_MS = 60_000;
 /** No kernel modlab boots comes near this (the largest, 6.1's, is 5.7 MB); the manifest gives no sizes. */
 export const MAX_KERNEL_FILE_BYTES = 16 * 1024 * 1024;
+/** The largest download taken (the 6.1 package, kernel and all its modules, is about 70 MB). */
+export const MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024;
 /** A local file that takes longer than this to read is on a stalled disk or mount. */
 export const LOCAL_READ_MS = 20_000;
 /** A temp file this old is left over from a killed process, whatever its pid says (pids are reused). */
@@ -340,7 +344,7 @@ async function download(file: KernelFile, options: ResolveOptions): Promise<Uint
   try {
     const response = await fetchFn(file.source.url, { signal, redirect: 'follow' });
     if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
-    const body = new Uint8Array(await response.arrayBuffer());
+    const body = await boundedBody(response, options.maxDownloadBytes ?? MAX_DOWNLOAD_BYTES);
     return file.source.kind === 'raw' ? body : await extractDebMember(body, file.source.member, signal);
   } catch (error) {
     // Without a cause: describeError would prefer the vaguer "operation was aborted".
@@ -349,9 +353,43 @@ async function download(file: KernelFile, options: ResolveOptions): Promise<Uint
   }
 }
 
+/** A response's body, refused as soon as it passes `limit` bytes (a server that never stops sending must not fill memory). */
+export async function boundedBody(response: Response, limit: number): Promise<Uint8Array> {
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > limit) throw new Error(`the server announced ${declared} bytes, more than the ${limitText(limit)} a kernel download may be`);
+  if (!response.body) return new Uint8Array(0);
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel();
+      throw new Error(`the download passed the ${limitText(limit)} a kernel download may be`);
+    }
+    parts.push(value);
+  }
+  return concat(parts);
+}
+
+/** Unpack folders left behind by a process that was killed while unpacking. */
+async function removeStaleUnpackDirs(now = Date.now()): Promise<void> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.startsWith(UNPACK_PREFIX))) {
+    const dir = path.join(tmpdir(), name);
+    const s = await stat(dir).catch(() => null);
+    if (s?.isDirectory() && now - s.mtimeMs > STALE_TEMP_MS) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+const UNPACK_PREFIX = 'modlab-deb-';
+
 /** `dpkg-deb --fsys-tarfile <deb> | tar -xO <member>`: .deb data is xz, which Node cannot unpack. */
 async function extractDebMember(deb: Uint8Array, member: string, signal: AbortSignal): Promise<Uint8Array> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'modlab-deb-'));
+  await removeStaleUnpackDirs();
+  const dir = await mkdtemp(path.join(tmpdir(), UNPACK_PREFIX));
   try {
     const debPath = path.join(dir, 'package.deb');
     await writeFile(debPath, deb);

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { ImageError } from '../../harness/errors.ts';
 import { SnapshotCache, type Snapshot } from '../../harness/machine/snapshot.ts';
 import { findKernel } from '../../kernel-images/manifest.ts';
-import { kernelAvailability, MAX_KERNEL_FILE_BYTES, readRegularFile, RefusedFile, removeStaleTemps, resolveKernelFile, STALE_TEMP_MS } from '../../node/image-resolver.ts';
+import { boundedBody, kernelAvailability, MAX_KERNEL_FILE_BYTES, readRegularFile, RefusedFile, removeStaleTemps, resolveKernelFile, STALE_TEMP_MS } from '../../node/image-resolver.ts';
 import { FileSnapshotStore } from '../../node/snapshot-store.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -180,4 +180,17 @@ test('a read-only image cache does not stop a kernel found in the mirror, and th
   const cachePath = path.join(cacheDir, ...MIRROR_PATH.split('/'));
   assert.deepEqual(r.warnings, [`could not cache ${cachePath}: the cache at ${path.dirname(cachePath)} is read-only (EACCES)`]);
   await assert.rejects(readFile(cachePath), /ENOENT/);
+});
+
+test('a download that passes its size limit is refused as it arrives, announced or not', async () => {
+  const chunks = (n: number) =>
+    new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < n; i++) c.enqueue(new Uint8Array(1024));
+        c.close();
+      },
+    });
+  await assert.rejects(boundedBody(new Response(chunks(8)), 4096), /passed the 4096 bytes a kernel download may be/);
+  await assert.rejects(boundedBody(new Response(chunks(1), { headers: { 'content-length': '99999999999' } }), 4096), /announced 99999999999 bytes/);
+  assert.equal((await boundedBody(new Response(chunks(4)), 4096)).length, 4096);
 });
