@@ -146,25 +146,28 @@ test('the emulator destroyed in the middle of a call: a clear error, and the mac
   try {
     const done = await m.createModule('kept', 4096);
     assert.equal(ok(done), 'ok');
-    // Watch the protocol port's host-to-guest side: the request (a 3,000-byte name: above the
-    // 2 KiB send window, below the size that goes through the bulk memory window) goes out
-    // a window at a time, each window after the agent has acknowledged the one before.
+    // Watch the protocol port's host-to-guest side: the request (a 4,000-byte name and a
+    // 4,000-byte image: each below the size that goes through the bulk memory window, together
+    // four times the 2 KiB send window) goes out a window at a time, each window after the
+    // agent has acknowledged the one before.
     const v86 = internals(m).v86;
     const send = v86.serial_send_bytes.bind(v86);
     let writes = 0;
     let sent = 0;
+    let sentAtSecondWrite = 0;
     let onWrite = (): void => undefined;
     v86.serial_send_bytes = (port, bytes) => {
       send(port, bytes);
       if (port !== 1) return;
       writes++;
       sent += bytes.length;
+      if (writes === 2) sentAtSecondWrite = sent;
       onWrite();
     };
-    const pending = m.createModule('m'.repeat(3000), 100000);
+    const pending = m.call({ call: 'init_module', name: { kind: 'string', text: 'm'.repeat(4000) }, image: { kind: 'bytes', bytes: new Uint8Array(4000) }, uid: 0 });
     // A second write means the agent is reading the request: the call is under way, and not all of it is there yet.
     await until('the agent acknowledging part of the request', 15_000, (check) => (onWrite = check), () => writes >= 2);
-    assert.ok(sent < 3000, `the request was still on its way when the emulator went (${sent} bytes sent)`);
+    assert.ok(sentAtSecondWrite < 8000, `the request was still on its way when the emulator went (${sentAtSecondWrite} bytes sent)`);
     await internals(m).destroy();
     await assert.rejects(pending, /the machine was shut down/);
     await m.reset();
