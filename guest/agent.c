@@ -418,6 +418,69 @@ static void serve_read(u32 id, u8 *p, u32 n)
 	send_frame(ML_FRAME_FILE, id, filebuf, ML_FILE_HEAD + len);
 }
 
+/*
+ * Whether WRITE may create `path`: a plain name directly in ML_WRITE_DIR, so
+ * that no request reaches /sbin/init, /dev or a parent folder.
+ */
+static int write_path_allowed(const char *path)
+{
+	const char *dir = ML_WRITE_DIR "/";
+	u32 d = str_len(dir), n = str_len(path);
+	if (n <= d || n > 255)
+		return 0;
+	for (u32 i = 0; i < d; i++)
+		if (path[i] != dir[i])
+			return 0;
+	if (path[d] == '.')
+		return 0; /* no ".", "..", or hidden files */
+	for (u32 i = d; i < n; i++)
+		if (path[i] == '/')
+			return 0;
+	return 1;
+}
+
+/* Writes all of `bytes` to a new (or truncated) file; 0 or -errno. */
+static s32 write_file(const char *path, const u8 *bytes, u32 n)
+{
+	s32 fd = sys3(SYS_open, (u32)path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return fd;
+	s32 r = 0;
+	while (n > 0) {
+		r = sys3(SYS_write, fd, (u32)bytes, n);
+		if (r == -EINTR)
+			continue;
+		if (r < 0)
+			break;
+		if (r == 0) {
+			r = -ENOSPC;
+			break;
+		}
+		bytes += r;
+		n -= (u32)r;
+		r = 0;
+	}
+	s32 c = sys1(SYS_close, fd);
+	return r < 0 ? r : c < 0 ? c : 0;
+}
+
+/* WRITE: path NUL bytes. WRITTEN: u32 errno. */
+static void serve_write(u32 id, const u8 *p, u32 n)
+{
+	u32 plen = 0;
+	while (plen < n && p[plen])
+		plen++;
+	if (plen == n) {
+		send_error(id, "write payload has no path");
+		return;
+	}
+	const char *path = (const char *)p;
+	s32 r = write_path_allowed(path) ? write_file(path, p + plen + 1, n - plen - 1) : -EACCES;
+	u8 out[ML_WRITTEN_HEAD];
+	put32(out, (u32)-r);
+	send_frame(ML_FRAME_WRITTEN, id, out, sizeof(out));
+}
+
 static void serve_frame(u32 type, u32 id, u8 *p, u32 n)
 {
 	switch (type) {
@@ -429,6 +492,9 @@ static void serve_frame(u32 type, u32 id, u8 *p, u32 n)
 		break;
 	case ML_FRAME_LINK:
 		serve_link(id, p, n);
+		break;
+	case ML_FRAME_WRITE:
+		serve_write(id, p, n);
 		break;
 	case ML_FRAME_PING:
 		send_frame(ML_FRAME_PONG, id, 0, 0);
@@ -814,6 +880,8 @@ static void setup_files(void)
 	sys3(SYS_mknod, (u32)"/dev/ttyS0", S_IFCHR | 0600, DEV_TTYS0);
 	sys3(SYS_mknod, (u32)"/dev/ttyS1", S_IFCHR | 0600, DEV_TTYS1);
 	sys5(SYS_mount, (u32)"proc", (u32)"/proc", (u32)"proc", 0, 0);
+	/* Where WRITE puts users' objects; EEXIST on a later boot of the same image is fine. */
+	sys2(SYS_mkdir, (u32)ML_WRITE_DIR, 0755);
 }
 
 static void main_loop(void)

@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { CHAR_DEVICES, ERRNO, ERRNO_NAMES, MAX_ERRNO, MODULE_LAYOUTS, QUERY_WHICH, SYSCALLS } from '../harness/calls/linux-i386.ts';
-import { cHeaderConstants } from '../harness/protocol.ts';
+import { cHeaderConstants, cHeaderStrings } from '../harness/protocol.ts';
 import { writeCpio } from './cpio.ts';
 import { CHECKSUMS_FILE, GUEST_DIR, IMAGES_DIR, INITRAMFS_61, INITRD_24 } from './paths.ts';
 
@@ -32,6 +32,7 @@ export function protocolHeader(): string {
     '#ifndef MODLAB_PROTOCOL_H',
     '#define MODLAB_PROTOCOL_H',
     ...cHeaderConstants().map(([name, value]) => `#define ${name} ${value >>> 0}u`),
+    ...cHeaderStrings().map(([name, value]) => `#define ${name} ${JSON.stringify(value)}`),
     '#endif',
     '',
   ];

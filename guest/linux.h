@@ -10,6 +10,7 @@
 #define SYS_waitpid 7
 #define SYS_mknod 14
 #define SYS_mount 21
+#define SYS_mkdir 39
 #define SYS_pipe 42
 #define SYS_ioctl 54
 #define SYS_fcntl 55

@@ -21,6 +21,7 @@
 #define ML_LINK_HEAD 4u
 #define ML_LINKED_HEAD 12u
 #define ML_FILE_HEAD 4u
+#define ML_WRITTEN_HEAD 4u
 #define ML_WINDOW_PHYS 134217728u
 #define ML_WINDOW_SIZE 2097152u
 #define ML_WINDOW_ARG_TAIL 4u
@@ -33,6 +34,8 @@
 #define ML_FRAME_LINKED 19u
 #define ML_FRAME_READ 32u
 #define ML_FRAME_FILE 33u
+#define ML_FRAME_WRITE 34u
+#define ML_FRAME_WRITTEN 35u
 #define ML_FRAME_PING 48u
 #define ML_FRAME_PONG 49u
 #define ML_FRAME_WINDOW 50u
@@ -46,4 +49,5 @@
 #define ML_OUTCOME_RETURNED 0u
 #define ML_OUTCOME_KILLED 1u
 #define ML_OUTCOME_SETUPFAILED 2u
+#define ML_WRITE_DIR "/tmp"
 #endif

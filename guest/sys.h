@@ -16,7 +16,10 @@ static inline int is_error_return(u32 word)
 }
 
 #define O_RDONLY 0
+#define O_WRONLY 1
 #define O_RDWR 2
+#define O_CREAT 0100
+#define O_TRUNC 01000
 #define O_NOCTTY 0400
 #define O_NONBLOCK 04000
 #define F_SETFL 4

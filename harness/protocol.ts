@@ -48,6 +48,11 @@
  *           image (when an address was given and linking succeeded).
  *   READ    host→agent: a path; the agent reads the whole file.
  *   FILE    agent→host: u32 errno (0 on success), then the file's bytes.
+ *   WRITE   host→agent: a path, NUL, then the file's bytes. The agent
+ *           creates (or truncates) the file, mode 0644; only paths directly
+ *           in WRITE_DIR are accepted (a user's module object for LINK).
+ *           The bytes travel in the frame: objects are a few KiB.
+ *   WRITTEN agent→host: u32 errno (0: written).
  *   WINDOW  host→agent, empty: asks for the bulk window (below).
  *   WINDOWINFO agent→host: u32 physical address, u32 size (0: the agent has
  *           no window; arguments then travel in CALL frames).
@@ -101,6 +106,7 @@ export const OUT_HEAD = 8; // size, bytes sent
 export const LINK_HEAD = 4; // base
 export const LINKED_HEAD = 12; // errno, size, report length
 export const FILE_HEAD = 4; // errno
+export const WRITTEN_HEAD = 4; // errno
 export const WINDOW_ARG_TAIL = 4; // offset in the window, after an ArgKind.Window head
 export const WINDOW_INFO_HEAD = 8; // physical address, size
 
@@ -113,6 +119,8 @@ export const FrameType = {
   Linked: 0x13,
   Read: 0x20,
   File: 0x21,
+  Write: 0x22,
+  Written: 0x23,
   Ping: 0x30,
   Pong: 0x31,
   Window: 0x32,
@@ -428,6 +436,29 @@ export function decodeFile(payload: Uint8Array): FileReply | null {
   return { errno, bytes: payload.slice(FILE_HEAD) };
 }
 
+/** The one folder WRITE may create files in; the agent makes it at start-up (the 2.4 initrd has ~75 KiB free). */
+export const WRITE_DIR = '/tmp';
+
+export interface WriteRequest {
+  /** A file directly in WRITE_DIR, e.g. /tmp/hello_world.o. */
+  path: string;
+  bytes: Uint8Array;
+}
+
+export function encodeWrite(req: WriteRequest): Uint8Array {
+  return new PayloadWriter().bytes(new TextEncoder().encode(`${req.path}\0`)).bytes(req.bytes).finish();
+}
+
+export interface WrittenReply {
+  /** 0: the whole file was written. */
+  errno: number;
+}
+
+export function decodeWritten(payload: Uint8Array): WrittenReply | null {
+  if (payload.length !== WRITTEN_HEAD) return null;
+  return { errno: new DataView(payload.buffer, payload.byteOffset, WRITTEN_HEAD).getUint32(0, true) };
+}
+
 /**
  * Moves `req`'s buffers of at least WINDOW_MIN_ARG bytes into a window of
  * `windowSize` bytes, in order, while they fit; the rest stay in the frame.
@@ -475,6 +506,7 @@ export const REQUESTS = {
   call: { type: FrameType.Call, reply: FrameType.Result, encode: encodeCall, decode: decodeResult },
   link: { type: FrameType.Link, reply: FrameType.Linked, encode: encodeLink, decode: decodeLinked },
   read: { type: FrameType.Read, reply: FrameType.File, encode: encodeRead, decode: decodeFile },
+  write: { type: FrameType.Write, reply: FrameType.Written, encode: encodeWrite, decode: decodeWritten },
   ping: { type: FrameType.Ping, reply: FrameType.Pong, encode: encodeEmpty, decode: decodeEmpty },
   window: { type: FrameType.Window, reply: FrameType.WindowInfo, encode: encodeEmpty, decode: decodeWindowInfo },
 } as const;
@@ -491,6 +523,11 @@ export interface ReadyNotice {
 export function decodeReady(payload: Uint8Array): ReadyNotice {
   const [release = '', version = ''] = new TextDecoder().decode(payload).split('\0');
   return { release, version };
+}
+
+/** The strings the C agent needs, as C string literals in protocol.h. */
+export function cHeaderStrings(): Array<[string, string]> {
+  return [['ML_WRITE_DIR', WRITE_DIR]];
 }
 
 /** The constants the C agent needs, in the order they appear in protocol.h. */
@@ -516,6 +553,7 @@ export function cHeaderConstants(): Array<[string, number]> {
     ['ML_LINK_HEAD', LINK_HEAD],
     ['ML_LINKED_HEAD', LINKED_HEAD],
     ['ML_FILE_HEAD', FILE_HEAD],
+    ['ML_WRITTEN_HEAD', WRITTEN_HEAD],
     ['ML_WINDOW_PHYS', WINDOW_PHYS],
     ['ML_WINDOW_SIZE', WINDOW_SIZE],
     ['ML_WINDOW_ARG_TAIL', WINDOW_ARG_TAIL],

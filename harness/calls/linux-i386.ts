@@ -24,6 +24,7 @@ export const SYSCALLS = {
   waitpid: 7,
   mknod: 14,
   mount: 21,
+  mkdir: 39,
   pipe: 42,
   ioctl: 54,
   fcntl: 55,

@@ -6,7 +6,6 @@
  */
 import type { KernelId } from '../../kernel-images/manifest.ts';
 import type { CrashKind } from '../errors.ts';
-import type { ModuleName } from './args.ts';
 import type { CallData } from './buffers.ts';
 import { errnoName, isErrorReturn } from './errno.ts';
 import type { LinkReport } from './link-report.ts';
@@ -38,7 +37,8 @@ export interface CallRecord {
 /** The agent linking a module's object for a kernel address (0: only laying it out), as insmod did. */
 export interface LinkRecord {
   kind: 'link';
-  module: ModuleName;
+  /** A built-in module's name (hello), or the guest path of a user's object (/tmp/NAME.o). */
+  module: string;
   /** The module name written into the image. */
   name: string;
   base: number;

@@ -16,7 +16,7 @@ import { resultFromEax, type CallRecord, type CallResult, type LinkRecord } from
 import { BootError, CrashError, InputError, TransportError, type CrashKind } from '../errors.ts';
 import type { AssetProvider, BootAssets } from './assets.ts';
 import { CRASH_GRACE_MS, Emulator } from './emulator.ts';
-import { linkModule, resolveModuleArgs } from './insmod.ts';
+import { linkModule, linkObject, moduleNameProblem, objectProblem, resolveModuleArgs, userObjectPath, writeObject } from './insmod.ts';
 import { snapshotKey, type Snapshot, type SnapshotCache } from './snapshot.ts';
 import { ALL_TUNINGS, type Tuning } from './v86-config.ts';
 
@@ -307,9 +307,38 @@ export class Machine {
    * `base` (0: only lays it out, reporting the size create_module must reserve).
    */
   link(module: ModuleName, name: string, base: number): Promise<LinkRecord> {
+    return this.linkWith(module, name, base, (agent) => linkModule(agent, this.callTimeoutMs, module, name, base));
+  }
+
+  /**
+   * The agent links the object at `path` in the guest (a user's, written by
+   * putObject) as module `name` for kernel address `base`, as link() does.
+   */
+  linkObject(path: string, name: string, base: number): Promise<LinkRecord> {
+    return this.linkWith(path, name, base, (agent) => linkObject(agent, this.callTimeoutMs, path, name, base));
+  }
+
+  /**
+   * Writes a user's module object into the guest for module `name`, after
+   * checking both here; resolves with its path there, for linkObject. Throws
+   * InputError for an object or name modlab cannot use, Error when the guest
+   * could not store it (ENOSPC on the 2.4 initrd's ~75 KiB).
+   */
+  putObject(name: string, object: Uint8Array): Promise<string> {
+    const problem = moduleNameProblem(name) ?? objectProblem(object, `the object for ${name}`);
+    if (problem) return Promise.reject(new InputError(problem));
+    const path = userObjectPath(name);
+    return this.serial(async () => {
+      const errno = await writeObject(this.live.agent, this.callTimeoutMs, path, object);
+      if (errno !== 0) throw new Error(`writing ${path} (${object.length} bytes) in the guest failed: ${errnoName(errno)}`);
+      return path;
+    });
+  }
+
+  private linkWith(module: LinkRecord['module'], name: string, base: number, link: (agent: Emulator['agent']) => ReturnType<typeof linkModule>): Promise<LinkRecord> {
     return this.serial(async () => {
       const t0 = performance.now();
-      const reply = await linkModule(this.live.agent, this.callTimeoutMs, module, name, base);
+      const reply = await link(this.live.agent);
       return {
         kind: 'link',
         module,

@@ -8,6 +8,7 @@
  */
 import type { ModuleName } from '../calls/args.ts';
 import type { StepRecord } from '../calls/record.ts';
+import { LAYOUT_ONLY } from '../machine/insmod.ts';
 import type { Machine } from '../machine/machine.ts';
 
 /** A step's record with the module list after it. */
@@ -93,4 +94,52 @@ export async function loadModule(m: Machine, module: ModuleName, onStep?: (s: Li
 export function runLifecycle(m: Machine, module: ModuleName = 'hello', onStep?: (s: LifecycleStep) => void): Promise<LifecycleStep[]> {
   const loader = new ModuleLoader(m, module);
   return runSteps([() => loader.create(), () => loader.linkImage(), () => loader.init(), () => loader.query(), () => loader.remove()], onStep);
+}
+
+/** What insmodObject does once the module is loaded (or failed to initialize). */
+export interface InsmodOptions {
+  /** Remove the module at the end (delete_module), as rmmod would. */
+  rmmod?: boolean;
+  onStep?: (s: LifecycleStep) => void;
+}
+
+/**
+ * insmod for a user's own object, as insmod did it on 2.4: the object goes
+ * into the guest, the agent lays it out, create_module reserves that size,
+ * the agent links it for that address, init_module takes the image. Like
+ * insmod, a link that fails (an unresolved symbol, named in the link step's
+ * report) deletes the reserved module, so nothing half-loaded is left; an
+ * init that fails is shown with its errno and the module stays as the
+ * kernel left it (uninitialized) unless `rmmod` asks for its removal.
+ * Throws InputError for an object or name modlab cannot use.
+ */
+export async function insmodObject(m: Machine, object: Uint8Array, name: string, options: InsmodOptions = {}): Promise<LifecycleStep[]> {
+  const steps: LifecycleStep[] = [];
+  const take = async (r: StepRecord): Promise<boolean> => {
+    const step = { ...r, procModules: await m.readProcModules() };
+    steps.push(step);
+    options.onStep?.(step);
+    return stepSucceeded(step);
+  };
+  const moduleName = { kind: 'string', text: name } as const;
+  const path = await m.putObject(name, object);
+  // The layout is shown only when it fails: otherwise its size is create_module's argument.
+  const layout = await m.linkObject(path, name, LAYOUT_ONLY);
+  if (!stepSucceeded(layout)) {
+    await take(layout);
+    return steps;
+  }
+  const created = await m.call({ call: 'create_module', name: moduleName, size: layout.size, uid: 0 });
+  if (!(await take(created)) || created.result.kind !== 'success') return steps;
+  const linked = await m.linkObject(path, name, created.result.ret);
+  const remove = async (): Promise<void> => {
+    await take(await m.call({ call: 'delete_module', name: moduleName, uid: 0 }));
+  };
+  if (!(await take(linked)) || linked.result.kind !== 'linked') {
+    await remove();
+    return steps;
+  }
+  await take(await m.call({ call: 'init_module', name: moduleName, image: { kind: 'bytes', bytes: linked.result.image }, uid: 0 }));
+  if (options.rmmod) await remove();
+  return steps;
 }

@@ -74,6 +74,8 @@ export function formatLifecycle(steps: readonly LifecycleStep[]): string {
         lines.push(`      symbol ${printableLine(sym.name)} = 0x${sym.value.toString(16)} (${printableLine(from)})`);
       }
       lines.push(`      ${s.report.relocations.length} relocations applied; layout: ${s.report.layout.map((l) => `${l.part}@+0x${l.offset.toString(16)}`).join(' ')}`);
+      // Why the link failed, as the agent's linker said it (an unresolved symbol is named here).
+      if (s.report.error) lines.push(`      error: ${printableLine(s.report.error)}`);
     } else {
       const data = dataOf(s);
       if (data) lines.push(`      ${printableLine(dataText(data))}`);

@@ -1,0 +1,61 @@
+/**
+ * Node target for the C compiler: reads compiler/tcc.wasm and the glue
+ * compiler/tcc.mjs from the repo, checks both against compiler/checksums.ts
+ * before either runs, and hands them to the core's compileC.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TCC_GLUE_SHA256, TCC_WASM_SHA256 } from '../compiler/checksums.ts';
+import { GUEST_DIR } from '../guest/paths.ts';
+import { compileC, verifyCompilerFile } from '../harness/compiler/tcc.ts';
+import type { CompileOptions, CompileResult, CompilerAssets, TccFactory } from '../harness/compiler/tcc.ts';
+
+const WASM_URL = new URL('../compiler/tcc.wasm', import.meta.url);
+const GLUE_URL = new URL('../compiler/tcc.mjs', import.meta.url);
+
+/** Where the compiler's files are read from; tests point it at copies. */
+export interface CompilerFiles {
+  wasm: URL;
+  glue: URL;
+}
+
+let cached: Promise<CompilerAssets> | undefined;
+
+/** The verified assets; the committed files are read once per process. */
+export function compilerAssets(files?: CompilerFiles): Promise<CompilerAssets> {
+  if (files !== undefined) return loadAssets(files);
+  cached ??= loadAssets({ wasm: WASM_URL, glue: GLUE_URL }).catch((error: unknown) => {
+    // A failed read is not remembered: the next call tries again.
+    cached = undefined;
+    throw error;
+  });
+  return cached;
+}
+
+async function loadAssets(files: CompilerFiles): Promise<CompilerAssets> {
+  const [wasm, glueBytes] = await Promise.all([readFile(files.wasm), readFile(files.glue)]);
+  await verifyCompilerFile(fileURLToPath(files.wasm), wasm, TCC_WASM_SHA256);
+  // The glue is code: checked before it is imported, not after.
+  await verifyCompilerFile(fileURLToPath(files.glue), glueBytes, TCC_GLUE_SHA256);
+  const glue = (await import(files.glue.href)) as { default: TccFactory };
+  return { wasm: new Uint8Array(wasm), glue: glue.default };
+}
+
+/** Compiles a freestanding C source for the i386 guest (see harness/compiler/tcc.ts). */
+export async function compileCFile(source: string, options: CompileOptions = {}): Promise<CompileResult> {
+  return compileC(await compilerAssets(), source, options);
+}
+
+/** The headers written here for students' modules (guest/include), by path under the include folder. */
+export async function studentHeaders(): Promise<Record<string, string>> {
+  const root = join(GUEST_DIR, 'include');
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  const headers: Record<string, string> = {};
+  for (const e of entries) {
+    if (!e.isFile() || !e.name.endsWith('.h')) continue;
+    const file = join(e.parentPath, e.name);
+    headers[relative(root, file).split(sep).join('/')] = await readFile(file, 'utf8');
+  }
+  return headers;
+}
