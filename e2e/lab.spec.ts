@@ -243,6 +243,57 @@ test('Load a module: hello is created, linked, loaded, queried and removed, its 
   await page.screenshot({ path: `${SCREENS}/13-module-removed.png` });
 });
 
+test('Write code: the hello template compiles in the page, loads with its printk shown, unloads; a syntax error names its line', async ({ page }) => {
+  await page.goto('./?kernel=2.4.20');
+  await ready(page);
+  await page.locator('#tab-code').click();
+  const content = page.locator('#code-editor .cm-content');
+  await expect(content).toBeVisible();
+  await page.getByLabel('Template').selectOption('hello');
+  await page.locator('#code-use-template').click();
+  await expect(content).toContainText('module_init(hello_init);');
+
+  await page.locator('#code-compile').click();
+  await expect(page.locator('#code-status')).toHaveAttribute('data-compile', 'ok');
+  await expect(page.locator('#code-diagnostics')).toBeHidden();
+  console.log(`hello template: ${await page.locator('#code-status').textContent()}`);
+
+  await page.locator('#code-load').click();
+  await expect(page.locator('#code-status')).toContainText('hello_world is loaded and running');
+  await expect(page.locator('#code-steps li')).toHaveCount(3);
+  await expect(page.locator('#code-steps')).toContainText('hello_world: hello, world');
+  await expect(page.locator('#terminal')).toContainText('hello_world: hello, world');
+  await expect(page.locator('#code-result')).toHaveAttribute('data-outcome', 'success');
+  await expect(page.locator('#code-proc')).toContainText(/hello_world\s+\d+\s+0 \(unused\)/);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: `${SCREENS}/15-write-code-loaded.png` });
+
+  await page.locator('#code-unload').click();
+  await expect(page.locator('#code-status')).toContainText('hello_world is unloaded');
+  await expect(page.locator('#terminal')).toContainText('hello_world: goodbye');
+  await expect(page.locator('#code-proc')).toHaveText('(empty)');
+
+  // Tab leaves the editor (no indentWithTab): the page stays keyboard-usable.
+  await content.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Tab');
+  await expect(content).not.toBeFocused();
+
+  // A missing semicolon on the line after the template's last one (line 20).
+  await content.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('int broken(void) { return 1 }');
+  await page.locator('#code-compile').click();
+  await expect(page.locator('#code-status')).toHaveAttribute('data-compile', 'failed');
+  await expect(page.locator('#code-diagnostics')).toContainText('module.c:20: error:');
+  await expect(page.locator('#code-editor .cm-lint-marker-error')).toHaveCount(1);
+
+  // The source outlives a reload.
+  await page.reload();
+  await page.locator('#tab-code').click();
+  await expect(content).toContainText('int broken(void) { return 1 }');
+});
+
 test('a reload in the middle of a call, and a browser that refuses to store history: the lab carries on', async ({ page, context }) => {
   await page.goto('./?kernel=2.4.20&call=create_module&name=first&size=4096&run=1');
   await ready(page);

@@ -15,6 +15,7 @@ import type { CallRecord } from '../harness/calls/record.ts';
 import { boot, type Machine, type MachineEvent } from '../harness/machine/machine.ts';
 import { parseScenario } from '../harness/calls/scenario.ts';
 import { CallForm } from './call-form.ts';
+import { CodeView } from './code-view.ts';
 import { CompareView } from './compare-view.ts';
 import { ModuleView } from './module-view.ts';
 import { TourView } from './tour-view.ts';
@@ -247,8 +248,8 @@ $('clear-history').addEventListener('click', () => {
   renderHistory();
 });
 
-// The views: Call (the form above), Compare and Tour, as tabs.
-const tabs = ['call', 'compare', 'tour', 'module'] as const;
+// The views: Call (the form above), Compare, Tour, Load a module and Write code, as tabs.
+const tabs = ['call', 'compare', 'tour', 'module', 'code'] as const;
 for (const t of tabs) {
   $(`tab-${t}`).addEventListener('click', () => {
     for (const u of tabs) {
@@ -257,6 +258,8 @@ for (const t of tabs) {
     }
     // The matrix needs the room more than the console does.
     document.querySelector('main')?.classList.toggle('wide', t === 'compare');
+    // The editor (CodeMirror) is fetched the first time its tab opens.
+    if (t === 'code') void codeView.open();
   });
 }
 const tour = parseScenario(tourText, 'scenarios/man-page-tour.json');
@@ -280,6 +283,7 @@ const pageMachine = {
 };
 new TourView(tour, pageMachine);
 new ModuleView(pageMachine);
+const codeView = new CodeView(pageMachine);
 
 renderHistory();
 refreshForm();
