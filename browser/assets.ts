@@ -8,6 +8,7 @@ import { findKernel, type KernelId } from '../kernel-images/manifest.ts';
 import { sha256Hex } from '../kernel-images/sha256.ts';
 import { onceEach, verifyGuestFiles, type AssetProvider, type BootAssets } from '../harness/machine/assets.ts';
 import { INITRAMFS_61, INITRD_24 } from '../harness/machine/guest-images.ts';
+import { fetchBytes } from './fetch-bytes.ts';
 
 export interface BrowserAssetUrls {
   kernel: (id: KernelId) => string;
@@ -17,16 +18,6 @@ export interface BrowserAssetUrls {
   wasm: string;
 }
 
-async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
-  } catch (e) {
-    throw new Error(`could not load ${what} from ${url}: ${(e as Error).message}`);
-  }
-  if (!res.ok) throw new Error(`could not load ${what} from ${url}: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
 
 export class BrowserAssets implements AssetProvider {
   private readonly loader = onceEach((id) => this.loadNow(id));

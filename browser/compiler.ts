@@ -15,6 +15,7 @@ import slabH from '../guest/include/linux/slab.h?raw';
 import stringH from '../guest/include/linux/string.h?raw';
 import { compileC, verifyCompilerFile } from '../harness/compiler/tcc.ts';
 import type { CompileResult, CompilerAssets, TccFactory } from '../harness/compiler/tcc.ts';
+import { fetchBytes } from './fetch-bytes.ts';
 
 /** guest/include, by path under the include folder, as node/compiler.ts studentHeaders reads it. */
 export const STUDENT_HEADERS: Readonly<Record<string, string>> = {
@@ -25,16 +26,6 @@ export const STUDENT_HEADERS: Readonly<Record<string, string>> = {
   'linux/string.h': stringH,
 };
 
-async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
-  } catch (e) {
-    throw new Error(`could not load ${what} from ${url}: ${(e as Error).message}`);
-  }
-  if (!res.ok) throw new Error(`could not load ${what} from ${url}: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
 
 let cached: Promise<CompilerAssets> | undefined;
 

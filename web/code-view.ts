@@ -13,16 +13,10 @@ import { insmodObject, type LifecycleStep } from '../harness/reports/lifecycle.t
 import { resultText } from '../harness/reports/text.ts';
 import type { CodeEditor, LineProblem } from './code-editor.ts';
 import { renderResult } from './result-card.ts';
+import { $, el } from './dom.ts';
 
-const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const STORAGE_KEY = 'modlab.code.v1';
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-}
 
 const HELLO = `#include <linux/module.h>
 #include <linux/kernel.h>

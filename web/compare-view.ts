@@ -10,14 +10,9 @@ import { VERDICT_WORDS } from '../harness/reports/matrix.ts';
 import type { Machine } from '../harness/machine/machine.ts';
 import type { Scenario } from '../harness/calls/scenario.ts';
 import { renderResult } from './result-card.ts';
+import { $, el } from './dom.ts';
 
-const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 const MARK = { 'as-documented': ' ✓', differs: ' ✗', 'not-applicable': ' –', undocumented: '' } as const;
 

@@ -24,8 +24,8 @@ import { download, historyEntry, historyLine, historyMarkdown, loadHistory, save
 import { renderResult } from './result-card.ts';
 import { readLink, shareQuery, tooLongText } from './share-link.ts';
 import './style.css';
+import { $ } from './dom.ts';
 
-const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const assets = new BrowserAssets({
   kernel: (id) => new URL(`kernels/${id}.img`, document.baseURI).href,
   initrd24: initrd24Url,

@@ -10,16 +10,10 @@ import type { Machine } from '../harness/machine/machine.ts';
 import { ModuleLoader, stepSucceeded } from '../harness/reports/lifecycle.ts';
 import { dataText } from '../harness/reports/text.ts';
 import { renderResult } from './result-card.ts';
+import { $, el } from './dom.ts';
 
-const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const MODULE = 'hello';
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-}
 
 export interface ModuleDeps {
   machine: () => Machine | null;

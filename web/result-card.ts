@@ -4,12 +4,8 @@ import { callText } from '../harness/calls/model.ts';
 import type { CallRecord } from '../harness/calls/record.ts';
 import { GUEST_MEMORY } from '../harness/machine/v86-config.ts';
 import { dataText, retText } from '../harness/reports/text.ts';
+import { el } from './dom.ts';
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 /** What failed when the errno did not come from the call itself. */
 function errnoMeaning(r: CallRecord, errnoName: string, during: 'call' | 'setuid' | 'link'): string {

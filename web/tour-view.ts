@@ -10,8 +10,8 @@ import type { Scenario } from '../harness/calls/scenario.ts';
 import { callText } from '../harness/calls/model.ts';
 import type { CallRecord } from '../harness/calls/record.ts';
 import { renderResult } from './result-card.ts';
+import { $ } from './dom.ts';
 
-const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 export interface TourDeps {
   machine: () => Machine | null;
