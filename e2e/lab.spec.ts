@@ -400,3 +400,19 @@ test('the server sends the hosting headers, its policy the page’s own plus fra
   const kernel = await page.request.get('./kernels/2.4.20.img', { headers: { range: 'bytes=0-0' } });
   expect(kernel.headers()['x-content-type-options']).toBe('nosniff');
 });
+
+test('keyboard alone: Tab leaves the console for the views and the form, and Enter runs the call', async ({ page }) => {
+  await page.goto('./?kernel=2.4.20');
+  await ready(page);
+  await page.locator('.xterm-helper-textarea').focus();
+  await page.keyboard.press('Tab');
+  await expect(page.locator('#tab-call')).toBeFocused();
+  await page.keyboard.press('Shift+Tab');
+  await expect(page.locator('.xterm-helper-textarea')).toBeFocused();
+  await expect(page.locator('#terminal')).not.toContainText('[Z');
+  await page.locator('#f-name').focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('bykeys');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#history li').first()).toContainText('create_module("bykeys", 4096)');
+});

@@ -33,6 +33,10 @@ export class ConsoleView {
     // arrive a byte at a time, split across writes. `true` = handled: the
     // built-in handlers (links, title) never see them.
     for (const ident of SWALLOWED_OSC) this.term.parser.registerOscHandler(ident, () => true);
+    // Tab and Shift+Tab move the focus on, as everywhere else on the page: a
+    // keyboard user must be able to leave the console (the guest's shell has
+    // no use for Tab). `false` = xterm leaves the key to the browser.
+    this.term.attachCustomKeyEventHandler((e) => e.key !== 'Tab');
   }
 
   /** Bytes arrive one by one from v86; they are written once per frame. */
