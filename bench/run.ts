@@ -8,8 +8,11 @@
  *   --no-qemu                 skip the QEMU comparison
  *   --no-ablation             skip booting without each tuning
  *   --out FILE                write the results there instead of bench/results.json
+ *   --only compile            only the compiler's figures (bench/compile.ts), merged into the results file
+ *   --no-compile              skip the compiler's figures
+ *   --dist DIR                the built site the browser compile runs in (default dist/, from npm run build)
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +22,7 @@ import { NodeAssets } from '../node/assets.ts';
 import { FileSnapshotStore } from '../node/snapshot-store.ts';
 import { SnapshotCache, V86_VERSION } from '../harness/machine/snapshot.ts';
 import { ALL_TUNINGS, TUNINGS, type Tuning } from '../harness/machine/v86-config.ts';
+import { compileBench, compileTable, type CompileBench } from './compile.ts';
 import { qemuBootMs, qemuVersion } from './qemu.ts';
 import { percentile, round, spread, type Spread } from './stats.ts';
 
@@ -32,7 +36,12 @@ for (const k of kernels) {
     process.exit(2);
   }
 }
-const qemu = args.includes('--no-qemu') ? null : qemuVersion();
+const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '') : null;
+if (only !== null && only !== 'compile') {
+  console.error(`bench: --only takes "compile", not ${JSON.stringify(only)}`);
+  process.exit(2);
+}
+const qemu = args.includes('--no-qemu') || only !== null ? null : qemuVersion();
 const RUNS = {
   cold: quick ? 2 : 5,
   cold61: quick ? 1 : 3,
@@ -41,6 +50,8 @@ const RUNS = {
   pairs: quick ? 200 : 1000,
   qemu: quick ? 1 : 5,
   ablation: quick ? 1 : 3,
+  /** Compiles after the first, in Node and in Chromium. */
+  compile: quick ? 5 : 20,
 };
 const BOOT_TIMEOUT = 180_000;
 const assets = new NodeAssets();
@@ -203,20 +214,39 @@ function table(results: Partial<Record<KernelId, KernelResult>>): string {
   return rows.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n');
 }
 
-const results: Partial<Record<KernelId, KernelResult>> = {};
-if (!qemu) log(args.includes('--no-qemu') ? 'QEMU comparison skipped (--no-qemu)' : 'QEMU comparison skipped: qemu-system-i386 is not installed (apt-get install qemu-system-x86)');
-for (const k of kernels) results[k] = await measure(k);
-
-const output = {
-  kernels: results,
-  peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-  machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, v86: V86_VERSION, qemu },
-  runs: RUNS,
-  tunings: TUNINGS,
-  measuredAt: new Date().toISOString(),
-};
 const outArg = args[args.indexOf('--out') + 1];
 const file = args.includes('--out') && outArg ? path.resolve(outArg) : path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
-await writeFile(file, `${JSON.stringify(output, null, 2)}\n`);
-console.log(table(results));
-console.log(`peak RSS ${output.peakRssMb} MB; written to ${path.relative(process.cwd(), file)}`);
+const distArg = args[args.indexOf('--dist') + 1];
+const dist = path.resolve(args.includes('--dist') && distArg ? distArg : path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist'));
+const compiler = async (): Promise<CompileBench & { measuredAt: string }> => ({
+  ...(await compileBench({ runs: RUNS.compile, dist, chromium: process.env['MODLAB_CHROMIUM'] ?? '/usr/bin/chromium', log })),
+  measuredAt: new Date().toISOString(),
+});
+
+if (only === 'compile') {
+  // The kernels' figures already in the file stay; only the compiler's are measured again.
+  const previous = await readFile(file, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>, () => ({}));
+  const result = await compiler();
+  await writeFile(file, `${JSON.stringify({ ...previous, compiler: result }, null, 2)}\n`);
+  console.log(compileTable(result));
+  console.log(`written to ${path.relative(process.cwd(), file)} (compiler only)`);
+} else {
+  const results: Partial<Record<KernelId, KernelResult>> = {};
+  if (!qemu) log(args.includes('--no-qemu') ? 'QEMU comparison skipped (--no-qemu)' : 'QEMU comparison skipped: qemu-system-i386 is not installed (apt-get install qemu-system-x86)');
+  for (const k of kernels) results[k] = await measure(k);
+  const compile = args.includes('--no-compile') ? null : await compiler();
+
+  const output = {
+    kernels: results,
+    compiler: compile,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, v86: V86_VERSION, qemu },
+    runs: RUNS,
+    tunings: TUNINGS,
+    measuredAt: new Date().toISOString(),
+  };
+  await writeFile(file, `${JSON.stringify(output, null, 2)}\n`);
+  console.log(table(results));
+  if (compile) console.log(`\n${compileTable(compile)}`);
+  console.log(`peak RSS ${output.peakRssMb} MB; written to ${path.relative(process.cwd(), file)}`);
+}

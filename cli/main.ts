@@ -4,25 +4,27 @@
  * result), 2 for input modlab cannot use, 3 for a missing or corrupt image,
  * 4 when a kernel does not boot, 1 for anything unexpected.
  */
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_KERNEL, KERNEL_IDS, KERNELS, type KernelId } from '../kernel-images/manifest.ts';
 import { UID } from '../harness/calls/args.ts';
 import { CALL_SPECS, callFromWords, usageWords, type Call } from '../harness/calls/model.ts';
 import { parseKernelId, parseScenario, type Scenario } from '../harness/calls/scenario.ts';
 import { BootError, ImageError, InputError } from '../harness/errors.ts';
+import { DEFAULT_EXEC_LIMIT_MS, MAX_EXEC_LIMIT_MS, MAX_EXECUTABLE_SIZE, planExec } from '../harness/machine/exec.ts';
 import { moduleNameProblem, objectProblem } from '../harness/machine/insmod.ts';
 import { insmodObject, runLifecycle } from '../harness/reports/lifecycle.ts';
 import { formatMatrix, matrixJson } from '../harness/reports/matrix.ts';
 import { compareRows, runOnKernels } from '../harness/reports/compare.ts';
 import { runSteps, type RunStep } from '../harness/reports/run.ts';
-import { stepReport } from '../harness/reports/step-report.ts';
-import { formatLifecycle, formatTable } from '../harness/reports/text.ts';
+import { execReport, stepReport } from '../harness/reports/step-report.ts';
+import { formatExec, formatLifecycle, formatTable } from '../harness/reports/text.ts';
 import { printable, printableLine } from '../harness/reports/terminal-text.ts';
 import { boot, type Machine } from '../node/boot.ts';
-import { compileCFile, studentHeaders } from '../node/compiler.ts';
+import { compileCFile, compileProgramFile, studentHeaders } from '../node/compiler.ts';
 import { kernelAvailability } from '../node/image-resolver.ts';
+import { readModuleFiles } from '../node/module-files.ts';
 
 const USAGE = `modlab — call Linux 2.4's create_module(2) on genuine kernels in the v86 emulator
 
@@ -31,6 +33,7 @@ Usage:
 ${CALL_SPECS.map((c) => `  modlab call ${[c.name, usageWords(c)].filter(Boolean).join(' ')} [--kernel ID] [--uid N] [--json]`).join('\n')}
   modlab lifecycle [--kernel ID] [--json]
   modlab insmod FILE.o [--kernel ID] [--name NAME] [--rmmod] [--json]
+  modlab exec FILE.c|FILE [ARGS...] [--kernel ID] [--uid N] [--timeout MS] [--json]
   modlab run SCENARIO.json [--kernel ID] [--json]
   modlab compare SCENARIO.json [--kernels ID,ID,...] [--json]
   modlab tour [--kernels ID,ID,...] [--json]
@@ -43,6 +46,16 @@ use all of them). tour is the man page's errors put to each kernel
 insmod loads your own module object (gcc -m32 -c, on a 2.4 kernel) as
 insmod did and leaves it loaded (--rmmod removes it at the end); its name is
 the file's base name unless --name gives one. Headers for it: guest/include.
+exec runs your own program in the guest (FILE.c is compiled with the
+program headers in guest/program/include; any other FILE must be a static
+i386 executable) as root or --uid N, killed after --timeout MS (default
+5000, at most 60000), and prints its stdout, stderr and how it ended. Words
+after FILE are the program's arguments, except modlab's own options; after
+--, every word is the program's. The exit code is modlab's (0: it ran,
+whatever its status); the program's status is in the output.
+A scenario step names a module of your own by its file wherever it takes
+{"module": "hello"}: {"module": {"file": "my_module.c"}} (or .o), relative to
+the scenario's folder; on the command line, module:FILE.c.
 Images come from the cache, $MODLAB_IMAGE_MIRROR, or their pinned download.`;
 
 const TOUR_FILE = fileURLToPath(new URL('../scenarios/man-page-tour.json', import.meta.url));
@@ -52,6 +65,7 @@ interface Flags {
   kernel: string | null;
   kernels: string | null;
   uid: string | null;
+  timeout: string | null;
   name: string | null;
   rmmod: boolean;
   json: boolean;
@@ -60,13 +74,17 @@ interface Flags {
 /** Turns a C module's source into an i386 relocatable object (by default TinyCC in WebAssembly). */
 export type CompileC = (source: Uint8Array, file: string) => Promise<Uint8Array>;
 
+/** Turns a C program's source into a static i386 executable (by default TinyCC with guest/program's runtime). */
+export type CompileProgram = (source: Uint8Array, file: string) => Promise<Uint8Array>;
+
 /** What the CLI can be given from outside (tests leave the compiler out). */
 export interface CliHooks {
   compileC?: CompileC;
+  compileProgram?: CompileProgram;
 }
 
 function parseFlags(args: readonly string[]): Flags {
-  const flags: Flags = { positional: [], kernel: null, kernels: null, uid: null, name: null, rmmod: false, json: false };
+  const flags: Flags = { positional: [], kernel: null, kernels: null, uid: null, timeout: null, name: null, rmmod: false, json: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     const value = (): string => {
@@ -74,6 +92,11 @@ function parseFlags(args: readonly string[]): Flags {
       if (v === undefined) throw new InputError(`${a} needs a value`);
       return v;
     };
+    // Everything after -- is a word, whatever it looks like (a program's own --options).
+    if (a === '--') {
+      flags.positional.push(...args.slice(i + 1));
+      break;
+    }
     if (a === '--json') flags.json = true;
     else if (a === '--kernel') flags.kernel = value();
     else if (a.startsWith('--kernel=')) flags.kernel = a.slice(9);
@@ -81,6 +104,8 @@ function parseFlags(args: readonly string[]): Flags {
     else if (a.startsWith('--kernels=')) flags.kernels = a.slice(10);
     else if (a === '--uid') flags.uid = value();
     else if (a.startsWith('--uid=')) flags.uid = a.slice(6);
+    else if (a === '--timeout') flags.timeout = value();
+    else if (a.startsWith('--timeout=')) flags.timeout = a.slice(10);
     else if (a === '--name') flags.name = value();
     else if (a.startsWith('--name=')) flags.name = a.slice(7);
     else if (a === '--rmmod') flags.rmmod = true;
@@ -139,14 +164,16 @@ function parseKernelList(text: string | null): KernelId[] {
   return kernels;
 }
 
-async function readScenario(file: string): Promise<Scenario> {
+/** A scenario with the module files its steps name read and compiled (relative to its folder), before any machine starts. */
+async function readScenario(file: string, hooks: CliHooks): Promise<Scenario> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
     throw new InputError(`cannot read scenario ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return parseScenario(text, file);
+  const scenario = parseScenario(text, file);
+  return { ...scenario, steps: await readModuleFiles(scenario.steps, dirname(file), hooks.compileC, (i) => `step ${i}`) };
 }
 
 /** Runs on every kernel, prints the matrix; exit 3 or 4 when a kernel could not run (the others still print). */
@@ -189,6 +216,72 @@ async function readObject(file: string, hooks: CliHooks): Promise<Uint8Array> {
   return hooks.compileC(bytes, file);
 }
 
+/** The C file's name as the compiler's diagnostics give it, e.g. hello.c (program.c when it is not a plain name). */
+function sourceName(file: string, fallback: string): string {
+  const name = basename(file);
+  return /^[A-Za-z0-9_][A-Za-z0-9_.-]*\.c$/.test(name) ? name : fallback;
+}
+
+/** FILE.c compiled and linked by TinyCC in WebAssembly with guest/program's runtime; its diagnostics are exit 2. */
+async function compileProgramWithTcc(source: Uint8Array, file: string): Promise<Uint8Array> {
+  const r = await compileProgramFile(new TextDecoder().decode(source), { fileName: sourceName(file, 'program.c') });
+  if (!r.ok) throw new InputError(`${file} does not compile:\n${r.diagnostics}`);
+  return r.executable;
+}
+
+/** A program's name in the guest and its argv[0]: the file's base name without .c, made a plain file name. */
+function programName(file: string): string {
+  const name = basename(file)
+    .replace(/\.c$/, '')
+    .replace(/[^A-Za-z0-9_.-]/g, '_')
+    .replace(/^[.-]+/, '')
+    .slice(0, 56);
+  return name || 'program';
+}
+
+/** The largest file exec reads: an executable modlab sends, or a source of that size. */
+const MAX_PROGRAM_FILE = MAX_EXECUTABLE_SIZE;
+
+/** exec FILE [ARGS...]: runs a user's program on one kernel and prints what it wrote and how it ended. */
+async function cmdExec(flags: Flags, uid: number, hooks: CliHooks): Promise<void> {
+  const [file, ...args] = flags.positional;
+  if (file === undefined) throw new InputError('modlab exec needs a program: FILE.c, or a static i386 executable');
+  if (flags.name !== null || flags.rmmod || flags.kernels !== null) throw new InputError('modlab exec takes --kernel, --uid, --timeout and --json; see modlab --help');
+  const kernel = parseKernelId(flags.kernel ?? DEFAULT_KERNEL, '--kernel');
+  const timeoutMs = flags.timeout === null ? DEFAULT_EXEC_LIMIT_MS : parseTimeout(flags.timeout);
+  let bytes: Uint8Array;
+  try {
+    // A FIFO or /dev/zero would never end: only a regular file of a size a program (or its source) can have.
+    const info = await stat(file);
+    if (!info.isFile()) throw new InputError(`${file} is not a regular file`);
+    if (info.size > MAX_PROGRAM_FILE) throw new InputError(`${file} is ${info.size} bytes; modlab takes programs and sources of up to ${MAX_PROGRAM_FILE} bytes`);
+    bytes = await readFile(file);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let executable = bytes;
+  if (file.endsWith('.c')) {
+    if (!hooks.compileProgram) throw new InputError(`compiling C programs needs the compiler: build ${file.slice(0, -2)} with gcc -m32 -static -no-pie for now`);
+    executable = await hooks.compileProgram(bytes, file);
+  }
+  // Everything is checked before a kernel boots: a file modlab cannot run is exit 2 at once.
+  const plan = planExec(executable, { name: programName(file), args, uid, timeoutMs });
+  const machine = await boot({ kernel });
+  try {
+    if (!flags.json) out(`kernel ${kernel}: Linux ${printableLine(machine.release)}; running ${printableLine(plan.name)} (${executable.length} bytes)${args.length ? ` with ${args.length} argument${args.length === 1 ? '' : 's'}` : ''} as uid ${uid}, limit ${timeoutMs} ms`);
+    const record = await machine.exec(executable, { name: plan.name, args, uid, timeoutMs });
+    out(flags.json ? JSON.stringify(execReport(record)) : formatExec(record));
+  } finally {
+    await machine.close();
+  }
+}
+
+function parseTimeout(text: string): number {
+  if (!/^\d{1,9}$/.test(text) || Number(text) < 1 || Number(text) > MAX_EXEC_LIMIT_MS) throw new InputError(`--timeout must be a number of milliseconds from 1 to ${MAX_EXEC_LIMIT_MS}, not ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
 /** insmod FILE: loads a user's module object on one kernel, printing each step as lifecycle does. */
 async function cmdInsmod(flags: Flags, hooks: CliHooks): Promise<void> {
   const [file, ...extra] = flags.positional;
@@ -222,14 +315,16 @@ async function main(argv: readonly string[], hooks: CliHooks): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   const flags = parseFlags(rest);
+  if (flags.timeout !== null && command !== 'exec') throw new InputError(`--timeout applies to modlab exec only`);
   const uid = flags.uid === null ? 0 : UID.fromWord(flags.uid, '--uid');
   switch (command) {
     case 'kernels':
       await cmdKernels(flags);
       return 0;
     case 'call': {
-      const call = callFromWords(flags.positional, uid);
-      await runOn(parseKernelId(flags.kernel ?? DEFAULT_KERNEL, '--kernel'), [call], flags.json);
+      // module:FILE.c is relative to the current folder, read and compiled here.
+      const calls = await readModuleFiles([callFromWords(flags.positional, uid)], process.cwd(), hooks.compileC, () => 'modlab call');
+      await runOn(parseKernelId(flags.kernel ?? DEFAULT_KERNEL, '--kernel'), calls, flags.json);
       return 0;
     }
     case 'run': {
@@ -237,7 +332,7 @@ async function main(argv: readonly string[], hooks: CliHooks): Promise<number> {
       if (file === undefined) throw new InputError('modlab run needs a SCENARIO.json file');
       if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
       if (flags.uid !== null) throw new InputError('--uid does not apply to modlab run; give each step its "uid"');
-      const scenario = await readScenario(file);
+      const scenario = await readScenario(file, hooks);
       const kernel = flags.kernel !== null ? parseKernelId(flags.kernel, '--kernel') : (scenario.kernel ?? DEFAULT_KERNEL);
       await runOn(kernel, scenario.steps, flags.json);
       return 0;
@@ -260,6 +355,10 @@ async function main(argv: readonly string[], hooks: CliHooks): Promise<number> {
     case 'insmod':
       await cmdInsmod(flags, hooks);
       return 0;
+    case 'exec':
+      // The program ran, whatever it did: its status is a result, as a failed call is.
+      await cmdExec(flags, uid, hooks);
+      return 0;
     case 'compare':
     case 'tour': {
       if (flags.uid !== null || flags.kernel !== null) throw new InputError(`modlab ${command} takes --kernels (a comma-separated list), not --kernel or --uid`);
@@ -267,14 +366,14 @@ async function main(argv: readonly string[], hooks: CliHooks): Promise<number> {
       if (file === undefined) throw new InputError('modlab compare needs a SCENARIO.json file');
       if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
       const kernels = parseKernelList(flags.kernels);
-      return compare(await readScenario(file), kernels, flags.json);
+      return compare(await readScenario(file, hooks), kernels, flags.json);
     }
     default:
       throw new InputError(`unknown command ${JSON.stringify(command)}; see modlab --help`);
   }
 }
 
-export async function cli(argv: readonly string[], hooks: CliHooks = { compileC: compileWithTcc }): Promise<number> {
+export async function cli(argv: readonly string[], hooks: CliHooks = { compileC: compileWithTcc, compileProgram: compileProgramWithTcc }): Promise<number> {
   // A reader that stops early (`modlab tour | head`) is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);

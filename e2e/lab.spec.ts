@@ -153,6 +153,15 @@ test('6.1 answers ENOSYS', async ({ page }) => {
   expect(await run(page)).toBe('ENOSYS');
   await expect(page.locator('#result')).toContainText('removed in Linux 2.6');
   await page.screenshot({ path: `${SCREENS}/6-enosys.png` });
+
+  // A program runs on 6.1 too: the man page's program, compiled in the page, gets ENOSYS both ways.
+  await page.locator('#tab-code').click();
+  await page.getByLabel('Template').selectOption('create_module');
+  await page.locator('#code-run').click();
+  await expect(page.locator('#code-result')).toHaveAttribute('data-outcome', 'exit:0', { timeout: 60_000 });
+  await expect(page.locator('#code-output pre.stdout')).toContainText('create_module("first", 4096) = -1, errno 38 ENOSYS');
+  await expect(page.locator('#code-output pre.stdout')).toContainText('syscall(SYS_create_module, "second", 8192) = -1, errno 38 ENOSYS');
+  await expect(page.locator('#history li').first()).toContainText('[6.1] ./create_module → exit 0');
 });
 
 test('a shared link reproduces a call, and a crash brings up a fresh machine', async ({ page }) => {
@@ -243,34 +252,61 @@ test('Load a module: hello is created, linked, loaded, queried and removed, its 
   await page.screenshot({ path: `${SCREENS}/13-module-removed.png` });
 });
 
-test('Write code: the hello template compiles in the page, loads with its printk shown, unloads; a syntax error names its line', async ({ page }) => {
+/** A module typed into the editor: the student's own, not a template. */
+const TYPED_MODULE = `#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/init.h>
+
+MODULE_LICENSE("GPL");
+
+static int __init typed_init(void)
+{
+	printk(KERN_INFO "typed: written in the lab\\n");
+	return 0;
+}
+
+static void __exit typed_exit(void)
+{
+	printk(KERN_INFO "typed: gone again\\n");
+}
+
+module_init(typed_init);
+module_exit(typed_exit);
+`;
+
+test('Write code: a module typed into the editor compiles, loads with its printk shown and unloads; probe fails with ENODEV, oops crashes; each file keeps its source', async ({ page }) => {
+  test.setTimeout(240_000);
   await page.goto('./?kernel=2.4.20');
   await ready(page);
   await page.locator('#tab-code').click();
   const content = page.locator('#code-editor .cm-content');
-  await expect(content).toBeVisible();
-  await page.getByLabel('Template').selectOption('hello');
-  await page.locator('#code-use-template').click();
   await expect(content).toContainText('module_init(hello_init);');
+  await expect(page.locator('#code-name')).toHaveValue('hello_world');
 
+  // Typed (inserted as input, as an IME would: no auto-closed brackets to fight).
+  await content.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText(TYPED_MODULE);
+  await expect(content).toContainText('typed: written in the lab');
+  await page.locator('#code-name').fill('typed');
   await page.locator('#code-compile').click();
   await expect(page.locator('#code-status')).toHaveAttribute('data-compile', 'ok');
   await expect(page.locator('#code-diagnostics')).toBeHidden();
-  console.log(`hello template: ${await page.locator('#code-status').textContent()}`);
+  console.log(`typed module: ${await page.locator('#code-status').textContent()}`);
 
   await page.locator('#code-load').click();
-  await expect(page.locator('#code-status')).toContainText('hello_world is loaded and running');
+  await expect(page.locator('#code-status')).toContainText('typed is loaded and running');
   await expect(page.locator('#code-steps li')).toHaveCount(3);
-  await expect(page.locator('#code-steps')).toContainText('hello_world: hello, world');
-  await expect(page.locator('#terminal')).toContainText('hello_world: hello, world');
+  await expect(page.locator('#code-steps')).toContainText('typed: written in the lab');
+  await expect(page.locator('#terminal')).toContainText('typed: written in the lab');
   await expect(page.locator('#code-result')).toHaveAttribute('data-outcome', 'success');
-  await expect(page.locator('#code-proc')).toContainText(/hello_world\s+\d+\s+0 \(unused\)/);
-  await page.setViewportSize({ width: 1280, height: 800 });
+  await expect(page.locator('#code-proc')).toContainText(/typed\s+\d+\s+0 \(unused\)/);
+  await expect(page.locator('#history li').first()).toContainText('init_module("typed"');
   await page.screenshot({ path: `${SCREENS}/15-write-code-loaded.png` });
 
   await page.locator('#code-unload').click();
-  await expect(page.locator('#code-status')).toContainText('hello_world is unloaded');
-  await expect(page.locator('#terminal')).toContainText('hello_world: goodbye');
+  await expect(page.locator('#code-status')).toContainText('typed is unloaded');
+  await expect(page.locator('#terminal')).toContainText('typed: gone again');
   await expect(page.locator('#code-proc')).toHaveText('(empty)');
 
   // Tab leaves the editor (no indentWithTab): the page stays keyboard-usable.
@@ -279,7 +315,7 @@ test('Write code: the hello template compiles in the page, loads with its printk
   await page.keyboard.press('Tab');
   await expect(content).not.toBeFocused();
 
-  // A missing semicolon on the line after the template's last one (line 20).
+  // A missing semicolon on the line after the last one (line 20).
   await content.click();
   await page.keyboard.press('Control+End');
   await page.keyboard.type('int broken(void) { return 1 }');
@@ -288,10 +324,101 @@ test('Write code: the hello template compiles in the page, loads with its printk
   await expect(page.locator('#code-diagnostics')).toContainText('module.c:20: error:');
   await expect(page.locator('#code-editor .cm-lint-marker-error')).toHaveCount(1);
 
-  // The source outlives a reload.
+  // The probe template: init_module answers ENODEV and the module stays, uninitialized.
+  await page.getByLabel('Template').selectOption('probe');
+  await expect(content).toContainText('return -ENODEV;');
+  await expect(page.locator('#code-name')).toHaveValue('probe');
+  await expect(page.locator('#code-diagnostics')).toBeHidden();
+  await page.locator('#code-load').click();
+  await expect(page.locator('#code-result')).toHaveAttribute('data-outcome', 'ENODEV');
+  await expect(page.locator('#code-status')).toContainText('init_module failed with ENODEV: probe stays in the kernel uninitialized');
+  await expect(page.locator('#code-steps')).toContainText('probe: no device found');
+  await expect(page.locator('#code-proc')).toContainText(/probe\s+\d+ \(uninitialized\)/);
+
+  // The oops template: a crash card, and a clean machine that loads the next module.
+  await page.getByLabel('Template').selectOption('oops');
+  await page.locator('#code-load').click();
+  await expect(page.locator('#code-result')).toHaveAttribute('data-outcome', 'crash:oops', { timeout: 60_000 });
+  await expect(page.locator('#code-result pre')).toContainText('Unable to handle kernel NULL pointer dereference');
+  await expect(page.locator('#code-status')).toContainText('a clean machine took over');
+  await expect(page.locator('#terminal')).toContainText('machine 2 is ready', { timeout: 60_000 });
+  // hello_world's file holds the typed module (and its broken line): back to the template, name and all.
+  await page.getByLabel('Template').selectOption('hello_world');
+  await expect(content).toContainText('int broken(void)');
+  await page.locator('#code-use-template').click();
+  await expect(content).not.toContainText('int broken(void)');
+  await expect(page.locator('#code-name')).toHaveValue('hello_world');
+  await page.locator('#code-load').click();
+  await expect(page.locator('#code-status')).toContainText('hello_world is loaded and running');
+  // The clean machine has no probe left from the old one.
+  await expect(page.locator('#code-proc')).not.toContainText('probe');
+
+  // counter_user says what it needs; each file keeps its own text across a reload.
+  await page.getByLabel('Template').selectOption('counter_user');
+  await expect(page.locator('#code-needs')).toContainText('load counter first');
+  await page.getByLabel('Template').selectOption('probe');
+  await content.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('/* my probe */');
   await page.reload();
   await page.locator('#tab-code').click();
-  await expect(content).toContainText('int broken(void) { return 1 }');
+  await expect(content).toContainText('/* my probe */');
+  await page.getByLabel('Template').selectOption('hello_world');
+  await expect(content).toContainText('module_init(hello_init);');
+  await page.getByLabel('Template').selectOption('probe');
+  await expect(content).toContainText('/* my probe */');
+});
+
+test('Write code: the create_module program runs in the guest and prints an address; its share link opens the tab with the code, not run', async ({ page }) => {
+  await page.goto('./?kernel=2.4.20');
+  await ready(page);
+  await page.locator('#tab-code').click();
+  const content = page.locator('#code-editor .cm-content');
+  await expect(content).toBeVisible();
+  await page.getByLabel('Template').selectOption('create_module');
+  await expect(content).toContainText('create_module');
+  await expect(page.getByLabel('a program')).toBeChecked();
+  await expect(page.locator('#code-run')).toBeVisible();
+  await expect(page.locator('#code-load')).toBeHidden();
+
+  const t0 = Date.now();
+  await page.locator('#code-run').click();
+  await expect(page.locator('#code-result')).toHaveAttribute('data-outcome', 'exit:0', { timeout: 60_000 });
+  console.log(`create_module program compiled and ran in ${Date.now() - t0} ms: ${await page.locator('#code-status').textContent()}`);
+  await expect(page.locator('#code-output pre.stdout')).toContainText(/0xc[89a-f][0-9a-f]{6}/);
+  await expect(page.locator('#history li').first()).toContainText(/^\[2\.4\.20\] \.\/create_module.* → exit 0/);
+  await page.screenshot({ path: `${SCREENS}/16-write-code-program.png` });
+
+  // The teacher's change, then the link: it carries the source, its kind and name.
+  await content.click();
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.insertText('/* Exercise 3: call it twice. */\n');
+  await page.locator('#code-share').click();
+  const link = page.locator('#code-share-link');
+  await expect(link).toBeVisible();
+  const url = await link.inputValue();
+  expect(url).toMatch(/\/\?kernel=2\.4\.20#kind=program&name=create_module&code=[A-Za-z0-9_-]+$/);
+
+  // A student opens it: Write code, the code in the editor, nothing run.
+  const runs = await page.locator('#history li').count();
+  await page.goto('about:blank');
+  await page.goto(url);
+  await ready(page);
+  await expect(page.locator('#view-code')).toBeVisible();
+  await expect(page.locator('#code-status')).toContainText('This link brought a program (create_module');
+  await expect(page.locator('#code-status')).toContainText('Nothing has run');
+  await expect(content).toContainText('/* Exercise 3: call it twice. */');
+  await expect(page.locator('#code-template')).toHaveValue('link');
+  await expect(page.getByLabel('a program')).toBeChecked();
+  await page.waitForTimeout(1000);
+  await expect(page.locator('#history li')).toHaveCount(runs);
+  await expect(page.locator('#code-result')).toBeHidden();
+
+  // A link cut short says so in a sentence, and the editor keeps the student's code.
+  await page.goto('about:blank');
+  await page.goto(url.slice(0, -12));
+  await expect(page.locator('#code-status')).toContainText('The code in this link is damaged');
+  await expect(content).toContainText('/* Exercise 3: call it twice. */');
 });
 
 test('a reload in the middle of a call, and a browser that refuses to store history: the lab carries on', async ({ page, context }) => {

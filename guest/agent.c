@@ -15,6 +15,7 @@
 #include "protocol.h"
 #include "runtime.h"
 #include "link.h"
+#include "exec.h"
 
 #define FRAME_MAX (ML_HEADER_SIZE + ML_MAX_PAYLOAD + ML_TRAILER_SIZE)
 
@@ -33,20 +34,6 @@ static u8 outbuf[ML_MAX_OUT];
 /* The bulk window (protocol.ts): where the host writes large arguments; 0 when there is none. */
 static u8 *window;
 static u32 window_size;
-
-static void write_all(int fd, const void *buf, u32 n)
-{
-	const u8 *p = buf;
-	while (n > 0) {
-		s32 r = sys3(SYS_write, fd, (u32)p, n);
-		if (r == -EINTR)
-			continue;
-		if (r <= 0)
-			return;
-		p += r;
-		n -= (u32)r;
-	}
-}
 
 static u32 crc_table[256];
 
@@ -461,24 +448,93 @@ static s32 write_file(const char *path, const u8 *bytes, u32 n)
 		r = 0;
 	}
 	s32 c = sys1(SYS_close, fd);
+	if (r < 0 || c < 0)
+		sys1(SYS_unlink, (u32)path); /* a partial file would only take the small initrd's room */
 	return r < 0 ? r : c < 0 ? c : 0;
 }
 
-/* WRITE: path NUL bytes. WRITTEN: u32 errno. */
+/* WRITE: u32 source, u32 length, u32 window offset, path NUL, bytes (for ML_ARG_BUFFER). WRITTEN: u32 errno. */
 static void serve_write(u32 id, const u8 *p, u32 n)
 {
-	u32 plen = 0;
-	while (plen < n && p[plen])
+	if (n < ML_WRITE_HEAD) {
+		send_error(id, "write payload too short");
+		return;
+	}
+	u32 source = get32(p), len = get32(p + 4), off = get32(p + 8);
+	u32 plen = 0, at = ML_WRITE_HEAD;
+	while (at + plen < n && p[at + plen])
 		plen++;
-	if (plen == n) {
+	if (at + plen == n) {
 		send_error(id, "write payload has no path");
 		return;
 	}
-	const char *path = (const char *)p;
-	s32 r = write_path_allowed(path) ? write_file(path, p + plen + 1, n - plen - 1) : -EACCES;
+	const char *path = (const char *)p + at;
+	const u8 *bytes;
+	at += plen + 1;
+	if (source == ML_ARG_BUFFER && len == n - at) {
+		bytes = p + at;
+	} else if (source == ML_ARG_WINDOW && at == n && window && off <= window_size && len <= window_size - off) {
+		/* The host wrote the file's bytes into the window; only their place came on the line. */
+		bytes = window + off;
+	} else {
+		send_error(id, "write payload malformed");
+		return;
+	}
+	s32 r = write_path_allowed(path) ? write_file(path, bytes, len) : -EACCES;
 	u8 out[ML_WRITTEN_HEAD];
 	put32(out, (u32)-r);
 	send_frame(ML_FRAME_WRITTEN, id, out, sizeof(out));
+}
+
+/* ---- EXEC: a user's program (exec.c), its output and how it ended ---- */
+
+static u8 exec_out[2][ML_EXEC_OUTPUT_MAX];
+static char *exec_argv[ML_EXEC_MAX_ARGS + 1];
+
+/* EXEC: u32 uid, u32 limit ms, u32 argc, path NUL, argc strings NUL. EXITED: see protocol.ts. */
+static void serve_exec(u32 id, u8 *p, u32 n)
+{
+	if (n < ML_EXEC_HEAD + 2 || p[n - 1] != 0) {
+		send_error(id, "exec payload malformed");
+		return;
+	}
+	u32 uid = get32(p), limit = get32(p + 4), argc = get32(p + 8);
+	char *path = (char *)p + ML_EXEC_HEAD;
+	char *s = path + str_len(path) + 1;
+	if (argc < 1 || argc > ML_EXEC_MAX_ARGS) {
+		send_error(id, "exec argument count out of range");
+		return;
+	}
+	for (u32 i = 0; i < argc; i++) {
+		if ((u8 *)s >= p + n) {
+			send_error(id, "exec arguments truncated");
+			return;
+		}
+		exec_argv[i] = s;
+		s += str_len(s) + 1;
+	}
+	exec_argv[argc] = 0;
+	struct exec_report r = { ML_EXEC_NOTRUN, EACCES, ML_STEP_EXEC, 0, 0, { 0, 0 } };
+	if (write_path_allowed(path)) {
+		struct exec_job job = { path, exec_argv, uid, limit, con_fd, { exec_out[0], exec_out[1] }, ML_EXEC_OUTPUT_MAX };
+		run_program(&job, &r);
+		/* The initrd is small: the next program needs the room. */
+		sys1(SYS_unlink, (u32)path);
+		/* The echo leaves the console before the reply does, so the host has it all when the reply comes. */
+		if (con_fd >= 0)
+			sys3(SYS_ioctl, (u32)con_fd, TCSBRK, 1);
+	}
+	u8 *out = tx + ML_HEADER_SIZE;
+	put32(out, r.end);
+	put32(out + 4, r.word);
+	put32(out + 8, r.step);
+	put32(out + 12, r.guest_us);
+	put32(out + 16, r.flags);
+	put32(out + 20, r.len[0]);
+	put32(out + 24, r.len[1]);
+	memcpy(out + ML_EXITED_HEAD, exec_out[0], r.len[0]);
+	memcpy(out + ML_EXITED_HEAD + r.len[0], exec_out[1], r.len[1]);
+	send_frame(ML_FRAME_EXITED, id, out, ML_EXITED_HEAD + r.len[0] + r.len[1]);
 }
 
 static void serve_frame(u32 type, u32 id, u8 *p, u32 n)
@@ -495,6 +551,9 @@ static void serve_frame(u32 type, u32 id, u8 *p, u32 n)
 		break;
 	case ML_FRAME_WRITE:
 		serve_write(id, p, n);
+		break;
+	case ML_FRAME_EXEC:
+		serve_exec(id, p, n);
 		break;
 	case ML_FRAME_PING:
 		send_frame(ML_FRAME_PONG, id, 0, 0);

@@ -19,6 +19,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { CHAR_DEVICES, ERRNO, ERRNO_NAMES, MAX_ERRNO, MODULE_LAYOUTS, QUERY_WHICH, SYSCALLS } from '../harness/calls/linux-i386.ts';
 import { cHeaderConstants, cHeaderStrings } from '../harness/protocol.ts';
 import { writeCpio } from './cpio.ts';
+import { writeGeneratedHeaders } from './generated-headers.ts';
 import { CHECKSUMS_FILE, GUEST_DIR, IMAGES_DIR, INITRAMFS_61, INITRD_24 } from './paths.ts';
 
 
@@ -87,7 +88,7 @@ export function buildAgent(outFile: string): Uint8Array {
       '-ffreestanding', '-nostdlib', '-static', '-fno-pic', '-no-pie',
       '-fno-stack-protector', '-fcf-protection=none', '-fno-asynchronous-unwind-tables',
       '-fno-builtin', '-Wl,--build-id=none', '-Wl,-z,noseparate-code', '-Wl,-e,_start',
-      '-o', outFile, ...['agent.c', 'link.c', 'runtime.c'].map((f) => join(GUEST_DIR, f)),
+      '-o', outFile, ...['agent.c', 'exec.c', 'link.c', 'runtime.c'].map((f) => join(GUEST_DIR, f)),
     ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
@@ -183,6 +184,7 @@ export function checksumModule(images: Record<string, Uint8Array>): string {
 export function buildGuest(outDir: string): { agent: Uint8Array; initrd: Uint8Array; initramfs: Uint8Array } {
   writeFileSync(join(GUEST_DIR, 'protocol.h'), protocolHeader());
   writeFileSync(join(GUEST_DIR, 'linux.h'), linuxHeader());
+  writeGeneratedHeaders();
   const work = mkdtempSync(join(tmpdir(), 'modlab-guest-'));
   try {
     const agent = buildAgent(join(work, 'agent'));

@@ -26,6 +26,13 @@
 #define ML_WINDOW_SIZE 2097152u
 #define ML_WINDOW_ARG_TAIL 4u
 #define ML_WINDOW_INFO_HEAD 8u
+#define ML_WRITE_HEAD 12u
+#define ML_EXEC_HEAD 12u
+#define ML_EXITED_HEAD 28u
+#define ML_EXEC_OUTPUT_MAX 65536u
+#define ML_EXEC_MAX_ARGS 64u
+#define ML_EXEC_STDOUT_TRUNCATED 1u
+#define ML_EXEC_STDERR_TRUNCATED 2u
 #define ML_FRAME_READY 1u
 #define ML_FRAME_ACK 2u
 #define ML_FRAME_CALL 16u
@@ -36,6 +43,8 @@
 #define ML_FRAME_FILE 33u
 #define ML_FRAME_WRITE 34u
 #define ML_FRAME_WRITTEN 35u
+#define ML_FRAME_EXEC 36u
+#define ML_FRAME_EXITED 37u
 #define ML_FRAME_PING 48u
 #define ML_FRAME_PONG 49u
 #define ML_FRAME_WINDOW 50u
@@ -49,5 +58,12 @@
 #define ML_OUTCOME_RETURNED 0u
 #define ML_OUTCOME_KILLED 1u
 #define ML_OUTCOME_SETUPFAILED 2u
+#define ML_EXEC_EXITED 0u
+#define ML_EXEC_SIGNALED 1u
+#define ML_EXEC_TIMEOUT 2u
+#define ML_EXEC_NOTRUN 3u
+#define ML_STEP_FORK 1u
+#define ML_STEP_SETUID 2u
+#define ML_STEP_EXEC 3u
 #define ML_WRITE_DIR "/tmp"
 #endif

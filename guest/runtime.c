@@ -1,5 +1,6 @@
 /* The shared runtime (see runtime.h). */
 #include "runtime.h"
+#include "sys.h"
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
@@ -27,6 +28,20 @@ void *memmove(void *dst, const void *src, size_t n)
 	while (n--)
 		d[n] = s[n];
 	return dst;
+}
+
+void write_all(int fd, const void *buf, u32 n)
+{
+	const u8 *p = buf;
+	while (n > 0) {
+		s32 r = sys3(SYS_write, (u32)fd, (u32)p, n);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			return;
+		p += r;
+		n -= (u32)r;
+	}
 }
 
 u32 str_len(const char *s)

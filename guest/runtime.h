@@ -13,6 +13,8 @@ void *memset(void *dst, int c, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 
 u32 str_len(const char *s);
+/* Writes all n bytes to fd, retrying after signals; stops at the first error. */
+void write_all(int fd, const void *buf, u32 n);
 /* Whether two strings are equal. */
 int str_eq(const char *a, const char *b);
 

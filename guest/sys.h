@@ -22,13 +22,26 @@ static inline int is_error_return(u32 word)
 #define O_TRUNC 01000
 #define O_NOCTTY 0400
 #define O_NONBLOCK 04000
+#define F_DUPFD 0
+#define F_SETFD 2
 #define F_SETFL 4
+#define FD_CLOEXEC 1
 #define S_IFCHR 0020000
+#define SIGKILL 9
 #define SIGCHLD 17
+#define WNOHANG 1
 #define CLONE_VM 0x00000100
 #define CLONE_VFORK 0x00004000
 /* The signal that killed a child, from its waitpid status. */
 #define WTERMSIG(status) ((status) & 0x7f)
+/* Whether the child exited (rather than died from a signal), and with what status. */
+#define WIFEXITED(status) (WTERMSIG(status) == 0)
+#define WEXITSTATUS(status) (((status) >> 8) & 0xff)
+
+/* The kernel's struct timeval (gettimeofday, select's timeout). */
+struct timeval {
+	s32 tv_sec, tv_usec;
+};
 
 /* Not in linux.h (the call model never makes them): the agent's own bulk window. */
 #define SYS_old_mmap 90
@@ -74,6 +87,8 @@ struct ktermios {
 #define CLOCAL 0004000
 #define TCGETS 0x5401
 #define TCSETS 0x5402
+/* With a non-zero argument: wait until the output has been sent (tcdrain). */
+#define TCSBRK 0x5409
 
 /* The head of the kernel's struct serial_struct, with room for the rest of it. */
 struct serial_struct {

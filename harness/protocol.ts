@@ -48,11 +48,27 @@
  *           image (when an address was given and linking succeeded).
  *   READ    host→agent: a path; the agent reads the whole file.
  *   FILE    agent→host: u32 errno (0 on success), then the file's bytes.
- *   WRITE   host→agent: a path, NUL, then the file's bytes. The agent
- *           creates (or truncates) the file, mode 0644; only paths directly
- *           in WRITE_DIR are accepted (a user's module object for LINK).
- *           The bytes travel in the frame: objects are a few KiB.
+ *   WRITE   host→agent: u32 source (ArgKind.Buffer: the bytes follow in
+ *           the frame; ArgKind.Window: they are in the bulk window), u32
+ *           length, u32 window offset (0 for Buffer), a path, NUL, then for
+ *           Buffer the file's bytes. The agent creates (or truncates) the
+ *           file, mode 0644; only paths directly in WRITE_DIR are accepted
+ *           (a user's module object for LINK, a program for EXEC).
  *   WRITTEN agent→host: u32 errno (0: written).
+ *   EXEC    host→agent: u32 uid (NO_UID: root), u32 time limit in ms, u32
+ *           argc (1 … EXEC_MAX_ARGS), the program's path (in WRITE_DIR, as
+ *           WRITE's), NUL, then argc strings (argv[0] first), each NUL-ended.
+ *           The agent makes the file executable and runs it in a forked
+ *           child (stdin at end of file, stdout and stderr into pipes, also
+ *           echoed to the console), kills it (SIGKILL, its whole process
+ *           group) at the limit, and deletes the file afterwards.
+ *   EXITED  agent→host: u32 how it ended (ExecEnd), u32 word (exit status /
+ *           signal / 0 / errno), u32 step (ExecStep, for NotRun; else 0),
+ *           u32 microseconds the guest measured from fork to reaping, u32
+ *           flags (EXEC_STDOUT_TRUNCATED | EXEC_STDERR_TRUNCATED), u32 stdout
+ *           length O, u32 stderr length E, then O bytes of stdout and E of
+ *           stderr (each at most EXEC_OUTPUT_MAX: the rest was read, echoed
+ *           no further, and dropped).
  *   WINDOW  host→agent, empty: asks for the bulk window (below).
  *   WINDOWINFO agent→host: u32 physical address, u32 size (0: the agent has
  *           no window; arguments then travel in CALL frames).
@@ -66,7 +82,8 @@
  * WINDOW_PHYS leave the emulated memory above it alone; the agent maps
  * WINDOW_SIZE bytes there from /dev/mem (MAP_SHARED) at start-up, the host
  * writes an argument's bytes there directly (v86's write_memory) and sends
- * a short CALL naming them (ArgKind.Window). The agent maps it only when the
+ * a short CALL naming them (ArgKind.Window); a file for WRITE goes the same
+ * way (its source ArgKind.Window). The agent maps it only when the
  * kernel's RAM ends below it, and says so in WINDOWINFO; a host that gets no
  * window (or an ERROR from an older agent) sends everything in frames.
  *
@@ -109,6 +126,16 @@ export const FILE_HEAD = 4; // errno
 export const WRITTEN_HEAD = 4; // errno
 export const WINDOW_ARG_TAIL = 4; // offset in the window, after an ArgKind.Window head
 export const WINDOW_INFO_HEAD = 8; // physical address, size
+export const WRITE_HEAD = 12; // source, length, window offset
+export const EXEC_HEAD = 12; // uid, limit, argc
+export const EXITED_HEAD = 28; // end, word, step, guest µs, flags, stdout length, stderr length
+/** A program's stdout and stderr are each kept up to this many bytes (the reply carries both). */
+export const EXEC_OUTPUT_MAX = 64 * 1024;
+/** argv entries EXEC takes, argv[0] included. */
+export const EXEC_MAX_ARGS = 64;
+/** EXITED flags: that stream went past EXEC_OUTPUT_MAX. */
+export const EXEC_STDOUT_TRUNCATED = 1;
+export const EXEC_STDERR_TRUNCATED = 2;
 
 export const FrameType = {
   Ready: 0x01,
@@ -121,6 +148,8 @@ export const FrameType = {
   File: 0x21,
   Write: 0x22,
   Written: 0x23,
+  Exec: 0x24,
+  Exited: 0x25,
   Ping: 0x30,
   Pong: 0x31,
   Window: 0x32,
@@ -151,6 +180,30 @@ export const CallOutcome = {
   SetupFailed: 2,
 } as const;
 export type CallOutcome = (typeof CallOutcome)[keyof typeof CallOutcome];
+
+/** How a program run by EXEC ended (EXITED's first word). */
+export const ExecEnd = {
+  /** It exited; the word is its exit status. */
+  Exited: 0,
+  /** A signal killed it; the word is the signal. */
+  Signaled: 1,
+  /** It was still running at the time limit and was killed. */
+  Timeout: 2,
+  /** It never ran; the word is the errno, the step says where (ExecStep). */
+  NotRun: 3,
+} as const;
+export type ExecEnd = (typeof ExecEnd)[keyof typeof ExecEnd];
+
+/** Where a program that never ran failed. */
+export const ExecStep = {
+  /** Pipes or fork() (the agent's side). */
+  Fork: 1,
+  /** setuid() in the child, dropping to the uid asked for. */
+  Setuid: 2,
+  /** chmod() or execve(): the kernel would not run the file. */
+  Exec: 3,
+} as const;
+export type ExecStep = (typeof ExecStep)[keyof typeof ExecStep];
 
 export interface Frame {
   type: number;
@@ -445,8 +498,15 @@ export interface WriteRequest {
   bytes: Uint8Array;
 }
 
-export function encodeWrite(req: WriteRequest): Uint8Array {
-  return new PayloadWriter().bytes(new TextEncoder().encode(`${req.path}\0`)).bytes(req.bytes).finish();
+/** A write as sent: its bytes in the frame, or already in the bulk window (see AgentClient). */
+export type WireWriteRequest = WriteRequest | { path: string; window: WindowArg };
+
+export function encodeWrite(req: WireWriteRequest): Uint8Array {
+  const w = new PayloadWriter();
+  if ('window' in req) w.u32(ArgKind.Window).u32(req.window.length).u32(req.window.offset);
+  else w.u32(ArgKind.Buffer).u32(req.bytes.length).u32(0);
+  w.bytes(new TextEncoder().encode(`${req.path}\0`));
+  return 'window' in req ? w.finish() : w.bytes(req.bytes).finish();
 }
 
 export interface WrittenReply {
@@ -457,6 +517,75 @@ export interface WrittenReply {
 export function decodeWritten(payload: Uint8Array): WrittenReply | null {
   if (payload.length !== WRITTEN_HEAD) return null;
   return { errno: new DataView(payload.buffer, payload.byteOffset, WRITTEN_HEAD).getUint32(0, true) };
+}
+
+export interface ExecRequest {
+  /** The program, a file directly in WRITE_DIR (written by WRITE). */
+  path: string;
+  /** argv, argv[0] first: at least one entry, none containing NUL. */
+  argv: readonly string[];
+  /** null: the program runs as root (NO_UID on the wire). */
+  uid: number | null;
+  /** The agent kills the program when it runs longer than this. */
+  limitMs: number;
+}
+
+export function encodeExec(req: ExecRequest): Uint8Array {
+  if (req.argv.length < 1 || req.argv.length > EXEC_MAX_ARGS) throw new RangeError(`EXEC takes 1 to ${EXEC_MAX_ARGS} argv entries`);
+  const strings = [req.path, ...req.argv];
+  if (strings.some((a) => a.includes('\0'))) throw new RangeError('EXEC strings cannot contain NUL');
+  return new PayloadWriter()
+    .u32(req.uid === null ? NO_UID : req.uid)
+    .u32(req.limitMs)
+    .u32(req.argv.length)
+    .bytes(new TextEncoder().encode(strings.map((a) => `${a}\0`).join('')))
+    .finish();
+}
+
+export type ExecEnding =
+  | { end: 'exited'; status: number }
+  | { end: 'signaled'; signal: number }
+  | { end: 'timeout' }
+  | { end: 'not-run'; errno: number; step: 'fork' | 'setuid' | 'exec' };
+
+export type ExitedReply = ExecEnding & {
+  /** The program's output as bytes (each at most EXEC_OUTPUT_MAX). */
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  /** Time from fork to reaping, by the guest's clock. */
+  guestUs: number;
+};
+
+const EXEC_STEPS: Record<number, 'fork' | 'setuid' | 'exec'> = { [ExecStep.Fork]: 'fork', [ExecStep.Setuid]: 'setuid', [ExecStep.Exec]: 'exec' };
+
+export function decodeExited(payload: Uint8Array): ExitedReply | null {
+  if (payload.length < EXITED_HEAD) return null;
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
+  const [end, word, step, guestUs, flags, outLen, errLen] = [0, 4, 8, 12, 16, 20, 24].map((at) => view.getUint32(at, true)) as [number, number, number, number, number, number, number];
+  if (outLen > EXEC_OUTPUT_MAX || errLen > EXEC_OUTPUT_MAX || EXITED_HEAD + outLen + errLen !== payload.length) return null;
+  const output = {
+    stdout: payload.slice(EXITED_HEAD, EXITED_HEAD + outLen),
+    stderr: payload.slice(EXITED_HEAD + outLen),
+    stdoutTruncated: (flags & EXEC_STDOUT_TRUNCATED) !== 0,
+    stderrTruncated: (flags & EXEC_STDERR_TRUNCATED) !== 0,
+    guestUs,
+  };
+  switch (end) {
+    case ExecEnd.Exited:
+      return word <= 255 ? { end: 'exited', status: word, ...output } : null;
+    case ExecEnd.Signaled:
+      return word >= 1 && word < 128 ? { end: 'signaled', signal: word, ...output } : null;
+    case ExecEnd.Timeout:
+      return { end: 'timeout', ...output };
+    case ExecEnd.NotRun: {
+      const at = EXEC_STEPS[step];
+      return at ? { end: 'not-run', errno: word, step: at, ...output } : null;
+    }
+    default:
+      return null;
+  }
 }
 
 /**
@@ -507,6 +636,7 @@ export const REQUESTS = {
   link: { type: FrameType.Link, reply: FrameType.Linked, encode: encodeLink, decode: decodeLinked },
   read: { type: FrameType.Read, reply: FrameType.File, encode: encodeRead, decode: decodeFile },
   write: { type: FrameType.Write, reply: FrameType.Written, encode: encodeWrite, decode: decodeWritten },
+  exec: { type: FrameType.Exec, reply: FrameType.Exited, encode: encodeExec, decode: decodeExited },
   ping: { type: FrameType.Ping, reply: FrameType.Pong, encode: encodeEmpty, decode: decodeEmpty },
   window: { type: FrameType.Window, reply: FrameType.WindowInfo, encode: encodeEmpty, decode: decodeWindowInfo },
 } as const;
@@ -558,9 +688,18 @@ export function cHeaderConstants(): Array<[string, number]> {
     ['ML_WINDOW_SIZE', WINDOW_SIZE],
     ['ML_WINDOW_ARG_TAIL', WINDOW_ARG_TAIL],
     ['ML_WINDOW_INFO_HEAD', WINDOW_INFO_HEAD],
+    ['ML_WRITE_HEAD', WRITE_HEAD],
+    ['ML_EXEC_HEAD', EXEC_HEAD],
+    ['ML_EXITED_HEAD', EXITED_HEAD],
+    ['ML_EXEC_OUTPUT_MAX', EXEC_OUTPUT_MAX],
+    ['ML_EXEC_MAX_ARGS', EXEC_MAX_ARGS],
+    ['ML_EXEC_STDOUT_TRUNCATED', EXEC_STDOUT_TRUNCATED],
+    ['ML_EXEC_STDERR_TRUNCATED', EXEC_STDERR_TRUNCATED],
   ];
   for (const [k, v] of Object.entries(FrameType)) out.push([`ML_FRAME_${k.toUpperCase()}`, v]);
   for (const [k, v] of Object.entries(ArgKind)) out.push([`ML_ARG_${k.toUpperCase()}`, v]);
   for (const [k, v] of Object.entries(CallOutcome)) out.push([`ML_OUTCOME_${k.toUpperCase()}`, v]);
+  for (const [k, v] of Object.entries(ExecEnd)) out.push([`ML_EXEC_${k.toUpperCase()}`, v]);
+  for (const [k, v] of Object.entries(ExecStep)) out.push([`ML_STEP_${k.toUpperCase()}`, v]);
   return out;
 }

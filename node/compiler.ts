@@ -1,15 +1,16 @@
 /**
  * Node target for the C compiler: reads compiler/tcc.wasm and the glue
  * compiler/tcc.mjs from the repo, checks both against compiler/checksums.ts
- * before either runs, and hands them to the core's compileC.
+ * before either runs, and hands them to the core's compileC (modules, with
+ * guest/include) and compileProgram (programs, with guest/program).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TCC_GLUE_SHA256, TCC_WASM_SHA256 } from '../compiler/checksums.ts';
 import { GUEST_DIR } from '../guest/paths.ts';
-import { compileC, verifyCompilerFile } from '../harness/compiler/tcc.ts';
-import type { CompileOptions, CompileResult, CompilerAssets, TccFactory } from '../harness/compiler/tcc.ts';
+import { compileC, compileProgram, verifyCompilerFile } from '../harness/compiler/tcc.ts';
+import type { CompileOptions, CompileResult, CompilerAssets, ProgramResult, TccFactory } from '../harness/compiler/tcc.ts';
 
 const WASM_URL = new URL('../compiler/tcc.wasm', import.meta.url);
 const GLUE_URL = new URL('../compiler/tcc.mjs', import.meta.url);
@@ -47,15 +48,35 @@ export async function compileCFile(source: string, options: CompileOptions = {})
   return compileC(await compilerAssets(), source, options);
 }
 
-/** The headers written here for students' modules (guest/include), by path under the include folder. */
-export async function studentHeaders(): Promise<Record<string, string>> {
-  const root = join(GUEST_DIR, 'include');
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  const headers: Record<string, string> = {};
+/** Compiles and links a program for the guest with guest/program's headers and runtime (see compileProgram). */
+export async function compileProgramFile(source: string, options: { fileName?: string } = {}): Promise<ProgramResult> {
+  const [headers, runtime] = await Promise.all([programHeaders(), programRuntime()]);
+  return compileProgram(await compilerAssets(), source, { ...options, headers, runtime });
+}
+
+/** The files under root whose names end in ext, by their path under root with / between folders. */
+async function readTree(root: string, ext: string, recursive: boolean): Promise<Record<string, string>> {
+  const entries = await readdir(root, { recursive, withFileTypes: true });
+  const files: Record<string, string> = {};
   for (const e of entries) {
-    if (!e.isFile() || !e.name.endsWith('.h')) continue;
+    if (!e.isFile() || !e.name.endsWith(ext)) continue;
     const file = join(e.parentPath, e.name);
-    headers[relative(root, file).split(sep).join('/')] = await readFile(file, 'utf8');
+    files[relative(root, file).split(sep).join('/')] = await readFile(file, 'utf8');
   }
-  return headers;
+  return files;
+}
+
+/** The headers written here for students' modules (guest/include), by path under the include folder. */
+export function studentHeaders(): Promise<Record<string, string>> {
+  return readTree(join(GUEST_DIR, 'include'), '.h', true);
+}
+
+/** The headers for students' programs (guest/program/include), by path under that folder. */
+export function programHeaders(): Promise<Record<string, string>> {
+  return readTree(join(GUEST_DIR, 'program', 'include'), '.h', true);
+}
+
+/** The programs' runtime sources (guest/program/*.c), by file name. */
+export function programRuntime(): Promise<Record<string, string>> {
+  return readTree(join(GUEST_DIR, 'program'), '.c', false);
 }

@@ -21,6 +21,9 @@ export const TEMPLATES: readonly Template[] = [
   { id: 'hello_world', kind: 'module', file: 'modules/hello_world.c', label: 'Hello, world (printk in init and cleanup)' },
   { id: 'probe', kind: 'module', file: 'modules/probe.c', label: 'An init that fails with -ENODEV' },
   { id: 'oops', kind: 'module', file: 'modules/oops.c', label: 'A NULL dereference in init (an oops)' },
+  { id: 'counter', kind: 'module', file: 'modules/counter.c', label: 'A counter that exports counter_next()' },
+  { id: 'counter_user', kind: 'module', file: 'modules/counter_user.c', label: 'Calls counter_next() (load counter first)', needs: 'counter' },
+  { id: 'create_module', kind: 'program', file: 'programs/create_module.c', label: 'create_module(2) as its man page calls it, then by syscall()' },
 ];
 
 export function findTemplate(id: string): Template | undefined {

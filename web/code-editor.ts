@@ -5,8 +5,10 @@
  * keyboard-usable.
  */
 import { cpp } from '@codemirror/lang-cpp';
+import { HighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { basicSetup, EditorView } from 'codemirror';
+import { tags as t } from '@lezer/highlight';
 
 /** One compiler message about a line of the source (1-based). */
 export interface LineProblem {
@@ -35,6 +37,19 @@ const darkTheme = EditorView.theme(
   { dark: true },
 );
 
+// basicSetup's colours are for a light page (dark blue names on black could not be read): these are the page's own.
+const darkHighlight = HighlightStyle.define([
+  { tag: [t.keyword, t.controlKeyword, t.modifier, t.operatorKeyword], color: '#c792ea' },
+  { tag: [t.typeName, t.standard(t.typeName)], color: '#82cfff' },
+  { tag: [t.function(t.variableName), t.function(t.propertyName), t.macroName], color: '#8ab4f8' },
+  { tag: [t.string, t.character], color: '#9fd49f' },
+  { tag: [t.number, t.bool, t.null], color: '#f0b94a' },
+  { tag: [t.processingInstruction, t.meta], color: '#d7a8ff' },
+  { tag: t.comment, color: '#8b96a5', fontStyle: 'italic' },
+  { tag: t.escape, color: '#ffcb6b' },
+  { tag: t.invalid, color: '#ff8a80' },
+]);
+
 export function createEditor(parent: HTMLElement, text: string, label: string, onChange: (text: string) => void): CodeEditor {
   const view = new EditorView({
     doc: text,
@@ -44,6 +59,8 @@ export function createEditor(parent: HTMLElement, text: string, label: string, o
       cpp(),
       lintGutter(),
       darkTheme,
+      // Ahead of basicSetup's own style, which then colours only what this one leaves alone.
+      syntaxHighlighting(darkHighlight),
       // The editable area is a contenteditable div: it needs its own accessible name.
       EditorView.contentAttributes.of({ 'aria-label': label }),
       EditorView.updateListener.of((u) => {

@@ -1,29 +1,51 @@
 /**
- * Every call the lab made, kept in localStorage across reloads and
- * exportable: each as the JSON `modlab run --json` prints (stepReport), with
- * when it ran and the call's text as it was written then.
+ * Every call the lab made and every program it ran, kept in localStorage
+ * across reloads and exportable: each as the JSON `modlab run --json` prints
+ * (stepReport, execReport), with when it ran and its text as it was written then.
  */
 import { callText } from '../harness/calls/model.ts';
-import type { CallRecord } from '../harness/calls/record.ts';
-import { stepReport, type StepReport } from '../harness/reports/step-report.ts';
+import type { CallRecord, ExecRecord } from '../harness/calls/record.ts';
+import { execReport, stepReport, type ExecReport, type StepReport } from '../harness/reports/step-report.ts';
+import { execAnswer, execText } from './exec-text.ts';
 
-export interface HistoryEntry extends StepReport {
+export interface CallEntry extends StepReport {
   at: string;
   /** callText of the call; entries saved by older versions have none. */
   text?: string;
 }
 
+/** A program's run: its report (`modlab exec --json`), and the command and answer in words, kept as they read then. */
+export interface ExecEntry extends ExecReport {
+  step: number;
+  at: string;
+  text: string;
+  answer: string;
+}
+
+export type HistoryEntry = CallEntry | ExecEntry;
+
+export function isExecEntry(e: HistoryEntry): e is ExecEntry {
+  return e.call === 'exec';
+}
+
 const KEY = 'modlab.history.v1';
 
-export function historyEntry(step: number, r: CallRecord, procModules?: string): HistoryEntry {
+export function historyEntry(step: number, r: CallRecord, procModules?: string): CallEntry {
   return { ...stepReport(step, r, procModules), at: new Date().toISOString(), text: callText(r.call) };
+}
+
+export function execHistoryEntry(step: number, r: ExecRecord): ExecEntry {
+  return { step, ...execReport(r), at: new Date().toISOString(), text: execText(r), answer: execAnswer(r) };
 }
 
 /** Stored entries come from older versions or other hands: keep only those the lines can be drawn from. */
 function isEntry(v: unknown): v is HistoryEntry {
   if (typeof v !== 'object' || v === null) return false;
-  const e = v as Partial<Record<keyof HistoryEntry, unknown>>;
-  return typeof e.call === 'string' && typeof e.kernel === 'string' && typeof e.at === 'string' && typeof e.elapsedMs === 'number' && typeof e.ok === 'boolean';
+  const e = v as Partial<Record<keyof CallEntry | keyof ExecEntry, unknown>>;
+  const common = typeof e.kernel === 'string' && typeof e.at === 'string' && typeof e.elapsedMs === 'number' && typeof e.ok === 'boolean';
+  // A run is drawn from its own words; a call from its report.
+  if (e.call === 'exec') return common && typeof e.answer === 'string' && typeof e.text === 'string';
+  return common && typeof e.call === 'string';
 }
 
 export function loadHistory(): HistoryEntry[] {
@@ -48,6 +70,7 @@ export function saveHistory(entries: readonly HistoryEntry[]): boolean {
 
 /** The answer in the words resultText uses, from the JSON (all an old entry has). */
 function answerText(e: HistoryEntry): string {
+  if (isExecEntry(e)) return `→ ${e.answer}`;
   if (e.crash) return `CRASH (${e.crash})${e.recovered && typeof e.machine === 'number' ? `, machine ${e.machine + 1} took over` : ''}`;
   if (e.ok) return `= ${e.ret ?? ''}`;
   return `= -1 ${e.errnoName ?? '?'}${typeof e.errno === 'number' ? ` (${e.errno})` : ''}`;

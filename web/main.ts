@@ -11,16 +11,16 @@ import { DEFAULT_KERNEL, isKernelId, KERNELS, type KernelId } from '../kernel-im
 import { BrowserAssets } from '../browser/assets.ts';
 import { IndexedDbSnapshotStore } from '../browser/snapshot-store.ts';
 import { SnapshotCache } from '../harness/machine/snapshot.ts';
-import type { CallRecord } from '../harness/calls/record.ts';
+import type { CallRecord, ExecRecord } from '../harness/calls/record.ts';
 import { boot, type Machine, type MachineEvent } from '../harness/machine/machine.ts';
 import { parseScenario } from '../harness/calls/scenario.ts';
 import { CallForm } from './call-form.ts';
-import { CodeView } from './code-view.ts';
+import type { CodeView } from './code-view.ts';
 import { CompareView } from './compare-view.ts';
 import { ModuleView } from './module-view.ts';
 import { TourView } from './tour-view.ts';
 import { ConsoleView } from './console-view.ts';
-import { download, historyEntry, historyLine, historyMarkdown, loadHistory, saveHistory, type HistoryEntry } from './history.ts';
+import { download, execHistoryEntry, historyEntry, historyLine, historyMarkdown, loadHistory, saveHistory, type HistoryEntry } from './history.ts';
 import { renderResult } from './result-card.ts';
 import { readLink, shareQuery, tooLongText } from './share-link.ts';
 import './style.css';
@@ -45,6 +45,8 @@ const progress = $<HTMLParagraphElement>('progress');
 const card = $<HTMLElement>('result');
 const historyList = $<HTMLOListElement>('history');
 
+// Read before anything rewrites the address bar (refreshForm keeps it a link to the form's call).
+const codeHash = location.hash;
 let machine: Machine | null = null;
 let busy = false;
 let history: HistoryEntry[] = loadHistory();
@@ -187,7 +189,15 @@ function errorText(e: unknown): string {
 }
 
 function addToHistory(record: CallRecord, procModules?: string): void {
-  history.push(historyEntry(history.length, record, procModules));
+  keepInHistory(historyEntry(history.length, record, procModules));
+}
+
+function addExecToHistory(record: ExecRecord): void {
+  keepInHistory(execHistoryEntry(history.length, record));
+}
+
+function keepInHistory(entry: HistoryEntry): void {
+  history.push(entry);
   if (!saveHistory(history)) consoleView.note('history could not be saved in this browser (storage full or blocked); it is kept for this page');
   renderHistory();
 }
@@ -250,18 +260,17 @@ $('clear-history').addEventListener('click', () => {
 
 // The views: Call (the form above), Compare, Tour, Load a module and Write code, as tabs.
 const tabs = ['call', 'compare', 'tour', 'module', 'code'] as const;
-for (const t of tabs) {
-  $(`tab-${t}`).addEventListener('click', () => {
-    for (const u of tabs) {
-      $(`tab-${u}`).setAttribute('aria-selected', String(u === t));
-      $(`view-${u}`).hidden = u !== t;
-    }
-    // The matrix needs the room more than the console does.
-    document.querySelector('main')?.classList.toggle('wide', t === 'compare');
-    // The editor (CodeMirror) is fetched the first time its tab opens.
-    if (t === 'code') void codeView.open();
-  });
+function showTab(t: (typeof tabs)[number]): void {
+  for (const u of tabs) {
+    $(`tab-${u}`).setAttribute('aria-selected', String(u === t));
+    $(`view-${u}`).hidden = u !== t;
+  }
+  // The matrix needs the room more than the console does.
+  document.querySelector('main')?.classList.toggle('wide', t === 'compare');
+  // The tab's code, and then the editor (CodeMirror), are fetched the first time it opens.
+  if (t === 'code') void codeTab().then((v) => v.open());
 }
+for (const t of tabs) $(`tab-${t}`).addEventListener('click', () => showTab(t));
 const tour = parseScenario(tourText, 'scenarios/man-page-tour.json');
 new CompareView({
   bootMachine: (kernel) => boot({ kernel, assets, snapshots }),
@@ -283,7 +292,25 @@ const pageMachine = {
 };
 new TourView(tour, pageMachine);
 new ModuleView(pageMachine);
-const codeView = new CodeView(pageMachine);
+let codeView: Promise<CodeView> | null = null;
+/** The Write code tab is a chunk of its own, loaded when first opened (or by a link with code). */
+function codeTab(): Promise<CodeView> {
+  codeView ??= import('./code-view.ts').then(({ CodeView }) => new CodeView({ ...pageMachine, kernel: currentKernel, onExec: addExecToHistory }));
+  return codeView;
+}
+
+// A link with code in its fragment opens Write code with that code in the editor; it runs nothing.
+if (codeHash) {
+  void import('./code-link.ts')
+    .then(({ readCodeFragment }) => readCodeFragment(codeHash))
+    .then(async (r) => {
+      if (!r) return;
+      showTab('code');
+      const view = await codeTab();
+      if ('code' in r) await view.openShared(r.code);
+      else $('code-status').textContent = `${r.problem} The editor keeps your own code; nothing was run.`;
+    });
+}
 
 renderHistory();
 refreshForm();

@@ -30,13 +30,14 @@ static int greetings;
 /* What MOD_INC_USE_COUNT and MOD_DEC_USE_COUNT did, for a caller that needs hello to stay. */
 void modlab_hello_hold(void)
 {
-	__atomic_add_fetch(&__this_module.usecount, 1, __ATOMIC_SEQ_CST);
+	/* One locked instruction, in assembly that gcc and TinyCC both take. */
+	__asm__ __volatile__("lock; incl %0" : "+m"(__this_module.usecount));
 	__this_module.flags |= MOD_VISITED | MOD_USED_ONCE;
 }
 
 void modlab_hello_release(void)
 {
-	__atomic_sub_fetch(&__this_module.usecount, 1, __ATOMIC_SEQ_CST);
+	__asm__ __volatile__("lock; decl %0" : "+m"(__this_module.usecount));
 }
 
 int modlab_hello_greet(const char *who)

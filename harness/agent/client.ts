@@ -5,7 +5,7 @@
  * above this file touches frames.
  */
 import { TransportError } from '../errors.ts';
-import { decodeReady, encodeCall, FrameType, placeInWindow, REQUESTS, type ReadyNotice, type ReplyOf, type RequestName, type RequestOf, type WindowInfo, type WireCallRequest, WINDOW_PHYS, WINDOW_SIZE } from '../protocol.ts';
+import { decodeReady, encodeCall, encodeWrite, FrameType, placeInWindow, REQUESTS, type ReadyNotice, type ReplyOf, type RequestName, type RequestOf, type WindowInfo, type WireCallRequest, WINDOW_MIN_ARG, WINDOW_PHYS, WINDOW_SIZE, type WriteRequest } from '../protocol.ts';
 import { FrameChannel } from './transport.ts';
 
 /** Writes bytes straight into guest memory at a physical address (the bulk window). */
@@ -48,11 +48,11 @@ export class AgentClient {
     const spec = REQUESTS[name];
     // The table pairs each encoder with its own request type; TypeScript cannot follow that through N.
     const encode = spec.encode as (r: RequestOf<N>) => Uint8Array;
-    // A call's large buffers go into the window first; its frame then only names them.
-    const placed = name === 'call' ? this.placeCall(request as WireCallRequest) : null;
+    // A call's large buffers and a large file go into the window first; the frame then only names them.
+    const placed = name === 'call' ? this.placeCall(request as WireCallRequest) : name === 'write' ? this.placeWrite(request as WriteRequest) : null;
     let frame;
     try {
-      frame = await this.channel.request(spec.type, placed ? encodeCall(placed) : encode(request), timeoutMs, what);
+      frame = await this.channel.request(spec.type, placed ?? encode(request), timeoutMs, what);
     } finally {
       if (placed) this.windowUsers--;
     }
@@ -62,14 +62,23 @@ export class AgentClient {
     return reply;
   }
 
-  /** The request with its large buffers written into the window, or null to send it as it is. */
-  private placeCall(request: WireCallRequest): WireCallRequest | null {
+  /** The call's payload with its large buffers written into the window, or null to send it as it is. */
+  private placeCall(request: WireCallRequest): Uint8Array | null {
     if (!this.window || !this.writeMemory || this.windowUsers > 0) return null;
     const { request: placed, writes } = placeInWindow(request, this.window.size);
     if (writes.length === 0) return null;
     for (const w of writes) this.writeMemory(w.bytes, this.window.phys + w.offset);
     this.windowUsers++;
-    return placed;
+    return encodeCall(placed);
+  }
+
+  /** WRITE's payload with the file's bytes in the window (from WINDOW_MIN_ARG on, as a call's buffer), or null. */
+  private placeWrite(request: WriteRequest): Uint8Array | null {
+    const n = request.bytes.length;
+    if (!this.window || !this.writeMemory || this.windowUsers > 0 || n < WINDOW_MIN_ARG || n > this.window.size) return null;
+    this.writeMemory(request.bytes, this.window.phys);
+    this.windowUsers++;
+    return encodeWrite({ path: request.path, window: { kind: 'window', offset: 0, length: n } });
   }
 
   /** The agent's READY notice, sent once after boot. */

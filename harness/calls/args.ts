@@ -299,13 +299,86 @@ export function moduleFile(module: ModuleName): string {
 }
 
 function parseModule(input: unknown, what: string): ModuleName {
-  if (!isModuleName(input)) throw new InputError(`${what} must be one of ${Object.keys(MODULE_FILES).join(', ')}, got ${quote(input)}`);
+  if (!isModuleName(input)) throw new InputError(`${what} must be one of ${Object.keys(MODULE_FILES).join(', ')}, got ${quote(input)} (or {"file": "my_module.c"} for a module of your own)`);
   return input;
+}
+
+/* ---- A module of one's own, named by its file ---- */
+
+/**
+ * A module of one's own, named by its file as a scenario writes it: C source
+ * (.c) or an i386 object (.o), the path relative to the scenario's folder.
+ * The core reads no files: a target reads it (and compiles a .c) before the
+ * call is made, and puts a ModuleObject in its place.
+ */
+export interface ModuleFile {
+  file: string;
+}
+
+/** A module's object as a target read or compiled it from `file`: what the agent lays out and links. */
+export interface ModuleObject {
+  file: string;
+  object: Uint8Array;
+}
+
+/** Which module a call names: one built into the initrd, a file still to be read, or the object read from one. */
+export type ModuleSource = ModuleName | ModuleFile | ModuleObject;
+
+/** Paths longer than this are no one's module (PATH_MAX). */
+const MAX_MODULE_PATH = 4096;
+/** The file's name must say what it holds: the target compiles a .c and checks a .o. */
+const MODULE_PATH = /^[^\0]*[^/\0]\.[co]$/;
+
+function parseModuleFile(input: unknown, what: string): ModuleFile {
+  if (typeof input !== 'string' || input.length > MAX_MODULE_PATH || !MODULE_PATH.test(input)) {
+    throw new InputError(`${what} must be the path of a module's C source (.c) or object (.o), relative to the scenario's folder, got ${quote(input)}`);
+  }
+  return { file: input };
+}
+
+/** A module as JSON names one: "hello" (built in), or {"file": "my_module.c"}. */
+function moduleFromJson(input: unknown, what: string): ModuleSource {
+  if (isObject(input) && Object.keys(input).length === 1 && hasOwn(input, 'file')) return parseModuleFile(input.file, `${what}.file`);
+  return parseModule(input, what);
+}
+
+/** After "module:" on the command line: a built-in module's name, or a path ending in .c or .o (no module is called that). */
+function moduleFromWord(word: string, what: string): ModuleSource {
+  return /\.[co]$/.test(word) ? parseModuleFile(word, what) : parseModule(word, what);
+}
+
+/** A module built in code: a file must already have been read into an object, since nothing below reads files. */
+function checkModule(value: unknown, what: string): ModuleSource {
+  if (isObject(value) && hasOwn(value, 'file')) {
+    const { file } = parseModuleFile(value.file, `${what} file`);
+    if (hasOwn(value, 'object') && value.object instanceof Uint8Array) return { file, object: value.object };
+    throw new InputError(`${what}: the module file ${quote(file)} must be read (and compiled) before the call is made; modlab run does this for scenario files`);
+  }
+  return parseModule(value, what);
+}
+
+/** Whether a module is one of the user's own (a file, or the object read from one). */
+export function isOwnModule(m: ModuleSource): m is ModuleFile | ModuleObject {
+  return typeof m !== 'string';
+}
+
+/** How a call's text names the module: hello.o, or the file as written. */
+function moduleText(m: ModuleSource): string {
+  return isOwnModule(m) ? m.file : `${m}.o`;
+}
+
+/** The module as a scenario writes it (an object's bytes are not written back, only its file). */
+function moduleJson(m: ModuleSource): Json {
+  return isOwnModule(m) ? { file: m.file } : m;
+}
+
+function moduleWord(m: ModuleSource): string {
+  return `module:${isOwnModule(m) ? m.file : m}`;
 }
 
 /** A value given as "the size of this module's image", which the agent works out. */
 export interface ModuleRef {
-  module: ModuleName;
+  module: ModuleSource;
 }
 
 function moduleRef(input: unknown): input is { module: unknown } {
@@ -318,14 +391,15 @@ export type SizeArg = number | ModuleRef;
 
 export const SIZE: ArgKind<SizeArg> = {
   id: 'size',
-  syntax: '0 … 4294967295 (decimal or 0x hex), or module:hello for the size its image needs',
-  fromJson: (input, what) => (moduleRef(input) ? { module: parseModule(input.module, `${what}."module"`) } : parseU32(input, what)),
-  fromWord: (word, what) => (word.startsWith('module:') ? { module: parseModule(word.slice(7), `${what} module`) } : parseU32(word, what)),
-  check: (value, what) => (moduleRef(value) ? { module: parseModule(value.module, `${what} module`) } : parseU32(value, what)),
-  text: (v) => (typeof v === 'number' ? String(v) : `sizeof(${v.module}.o)`),
-  json: (v) => (typeof v === 'number' ? v : { module: v.module }),
-  word: (v) => (typeof v === 'number' ? String(v) : `module:${v.module}`),
-  toParams: (key, v) => [[key, SIZE.word(v)]],
+  syntax: '0 … 4294967295 (decimal or 0x hex), or module:hello (or module:FILE.c) for the size its image needs',
+  fromJson: (input, what) => (moduleRef(input) ? { module: moduleFromJson(input.module, `${what}."module"`) } : parseU32(input, what)),
+  fromWord: (word, what) => (word.startsWith('module:') ? { module: moduleFromWord(word.slice(7), `${what} module`) } : parseU32(word, what)),
+  check: (value, what) => (moduleRef(value) ? { module: checkModule(value.module, `${what} module`) } : parseU32(value, what)),
+  text: (v) => (typeof v === 'number' ? String(v) : `sizeof(${moduleText(v.module)})`),
+  json: (v) => (typeof v === 'number' ? v : { module: moduleJson(v.module) }),
+  word: (v) => (typeof v === 'number' ? String(v) : moduleWord(v.module)),
+  // A file of one's own means nothing to another machine, so it does not go into a link.
+  toParams: (key, v) => (typeof v !== 'number' && isOwnModule(v.module) ? null : [[key, SIZE.word(v)]]),
   fromParams: (key, get) => {
     const w = get(key);
     return w === null ? undefined : w.startsWith('module:') ? { module: w.slice(7) } : w;
@@ -339,26 +413,26 @@ export const SIZE: ArgKind<SizeArg> = {
  * included), or a module the agent links for the address of the module the
  * call names (its create_module reservation), as insmod did.
  */
-export type ImageArg = { kind: 'bytes'; bytes: Uint8Array } | { kind: 'null' } | { kind: 'pointer'; address: number } | { kind: 'module'; module: ModuleName };
+export type ImageArg = { kind: 'bytes'; bytes: Uint8Array } | { kind: 'null' } | { kind: 'pointer'; address: number } | { kind: 'module'; module: ModuleSource };
 
 function hexBytes(hex: string, what: string): ImageArg {
   if (hex.length / 2 > MAX_IMAGE_BYTES) throw new InputError(`${what} is ${hex.length / 2} bytes; modlab passes images of up to ${MAX_IMAGE_BYTES} bytes`);
   return { kind: 'bytes', bytes: Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16)) };
 }
 
-const IMAGE_SHAPES = 'null, {"ptr": "0x…"}, {"hex": "…"} (an even number of hex digits) or {"module": "hello"}; on the command line NULL, @0xADDR, hex:… or module:hello';
+const IMAGE_SHAPES = 'null, {"ptr": "0x…"}, {"hex": "…"} (an even number of hex digits), {"module": "hello"} or {"module": {"file": "my_module.c"}}; on the command line NULL, @0xADDR, hex:…, module:hello or module:FILE.c';
 const isHex = (s: unknown): s is string => typeof s === 'string' && /^([0-9a-fA-F]{2})*$/.test(s);
 
 export const IMAGE: ArgKind<ImageArg> = {
   id: 'image',
-  syntax: 'NULL, @0xADDR, hex:… (bytes) or module:hello (linked by the agent)',
+  syntax: 'NULL, @0xADDR, hex:… (bytes) or module:hello (linked by the agent; module:FILE.c for your own)',
   fromJson(input, what) {
     if (input === null) return { kind: 'null' };
     if (isObject(input) && Object.keys(input).length === 1) {
       const [key] = Object.keys(input);
       const v = input[key as string];
       if (key === 'ptr') return { kind: 'pointer', address: parseU32(v, `${what}.ptr`) };
-      if (key === 'module') return { kind: 'module', module: parseModule(v, `${what}.module`) };
+      if (key === 'module') return { kind: 'module', module: moduleFromJson(v, `${what}.module`) };
       if (key === 'hex' && isHex(v)) return hexBytes(v, what);
     }
     throw new InputError(`${what} must be ${IMAGE_SHAPES}`);
@@ -366,7 +440,7 @@ export const IMAGE: ArgKind<ImageArg> = {
   fromWord(word, what) {
     if (word === 'NULL') return { kind: 'null' };
     if (word.startsWith('@')) return { kind: 'pointer', address: parseU32(word.slice(1), `${what} pointer`) };
-    if (word.startsWith('module:')) return { kind: 'module', module: parseModule(word.slice(7), `${what} module`) };
+    if (word.startsWith('module:')) return { kind: 'module', module: moduleFromWord(word.slice(7), `${what} module`) };
     if (word.startsWith('hex:') && isHex(word.slice(4))) return hexBytes(word.slice(4), what);
     throw new InputError(`${what} must be ${IMAGE_SHAPES}`);
   },
@@ -378,7 +452,7 @@ export const IMAGE: ArgKind<ImageArg> = {
       case 'pointer':
         return { kind: 'pointer', address: parseU32(value['address'], `${what} pointer`) };
       case 'module':
-        return { kind: 'module', module: parseModule(value['module'], `${what} module`) };
+        return { kind: 'module', module: checkModule(value['module'], `${what} module`) };
       case 'bytes': {
         const bytes = value['bytes'];
         if (!(bytes instanceof Uint8Array)) throw new InputError(`${what} bytes must be a Uint8Array`);
@@ -392,23 +466,24 @@ export const IMAGE: ArgKind<ImageArg> = {
   text(v) {
     if (v.kind === 'null') return 'NULL';
     if (v.kind === 'pointer') return `(void *)${hex32(v.address)}`;
-    if (v.kind === 'module') return `${v.module}.o`;
+    if (v.kind === 'module') return moduleText(v.module);
     return `image[${v.bytes.length}]`;
   },
   // An image's bytes are not written back, only their length (the --json contract).
   json(v): Json {
     if (v.kind === 'null') return null;
     if (v.kind === 'pointer') return { ptr: hex32(v.address) };
-    if (v.kind === 'module') return { module: v.module };
+    if (v.kind === 'module') return { module: moduleJson(v.module) };
     return v.bytes.length;
   },
   word(v) {
     if (v.kind === 'null') return 'NULL';
     if (v.kind === 'pointer') return `@${hex32(v.address)}`;
-    if (v.kind === 'module') return `module:${v.module}`;
+    if (v.kind === 'module') return moduleWord(v.module);
     return `hex:${Array.from(v.bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
   },
   toParams: (key, v) => {
+    if (v.kind === 'module' && isOwnModule(v.module)) return null;
     const w = IMAGE.word(v);
     return w.length > MAX_LINK_NAME ? null : [[key, w]];
   },

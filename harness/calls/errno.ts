@@ -1,5 +1,5 @@
 /** Linux i386 errno names; the table itself lives in linux-i386.ts, shared with the guest. */
-import { ERRNO_NAMES, MAX_ERRNO } from './linux-i386.ts';
+import { ERRNO_NAMES, MAX_ERRNO, SIGNAL_NAMES } from './linux-i386.ts';
 
 const NAMES: readonly string[] = ERRNO_NAMES;
 
@@ -17,4 +17,12 @@ export function isErrorReturn(eax: number): boolean {
 /** Whether `name` is an errno name this table knows (for checking scenario files). */
 export function isErrnoName(name: string): boolean {
   return name.length > 1 && NAMES.includes(name);
+}
+
+const SIGNALS: readonly string[] = SIGNAL_NAMES;
+
+/** The symbolic name of a signal, or `SIG<n>` (real-time signals and others without one). */
+export function signalName(signal: number): string {
+  const name = SIGNALS[signal];
+  return name ? name : `SIG${signal}`;
 }

@@ -28,6 +28,7 @@ import {
   type ArgKind,
   type ImageArg,
   type Json,
+  type ModuleSource,
   type NameArg,
   type ParamReader,
   type SizeArg,
@@ -265,6 +266,24 @@ export function callFromParams(get: ParamReader): Record<string, unknown> | null
   const uid = get('uid');
   if (uid !== null) raw['uid'] = uid;
   return raw;
+}
+
+/**
+ * The module a call names, where it names one: create_module's size
+ * ({module}) or init_module's image. Targets use it to find the files a call
+ * names and read them (withModule) before the call is made.
+ */
+export function callModule(c: Call): ModuleSource | null {
+  if (c.call === 'create_module') return typeof c.size === 'number' ? null : c.size.module;
+  if (c.call === 'init_module') return c.image.kind === 'module' ? c.image.module : null;
+  return null;
+}
+
+/** The call with the module it names replaced (a file by the object read from it). */
+export function withModule(c: Call, module: ModuleSource): Call {
+  if (c.call === 'create_module' && typeof c.size !== 'number') return { ...c, size: { module } };
+  if (c.call === 'init_module' && c.image.kind === 'module') return { ...c, image: { kind: 'module', module } };
+  return c;
 }
 
 /** The CALL request for a call (module sizes and images already resolved). */

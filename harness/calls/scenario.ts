@@ -6,6 +6,13 @@
  *     {"call": "create_module", "name": {"ptr": "0xffffffff"}, "size": 10000},
  *     {"call": "delete_module", "name": null}]}
  *
+ * Where a step takes a module ({"module": "hello"}: create_module's size,
+ * init_module's image) it may name a module of one's own by its file,
+ * {"module": {"file": "mods/my_module.c"}} (C source or an i386 .o), the
+ * path relative to the scenario's folder. Parsing keeps the path; the target
+ * that runs the scenario reads and compiles it (node/module-files.ts), since
+ * the core reads no files.
+ *
  * A step may say what it is for: "note" (free text) and "manPage", the
  * man page's claim the step puts to the kernel: {"errno": "EEXIST" (or null
  * for success), "says": "the man page's sentence"}. The tour uses both.

@@ -44,7 +44,7 @@ export class Emulator {
    * chose, so such text never decides a crash; the agent's answer (or its
    * silence) does, and the text explains it.
    */
-  private crashText: Array<{ kind: CrashKind; at: number }> = [];
+  private crashText: Array<{ kind: CrashKind; at: number; line: string }> = [];
   private console = '';
   private consoleDropped = 0;
   private lineStart = 0;
@@ -161,7 +161,7 @@ export class Emulator {
     const line = this.console.slice(this.lineStart - this.consoleDropped);
     const kind = detectCrash(line);
     if (kind) {
-      this.crashText.push({ kind, at: this.lineStart });
+      this.crashText.push({ kind, at: this.lineStart, line });
       if (this.crashText.length > MAX_CRASH_TEXT) this.crashText.shift();
       for (const w of [...this.crashTextWaiters]) w(kind);
     }
@@ -177,6 +177,11 @@ export class Emulator {
   crashTextSince(offset: number): CrashKind | null {
     const kinds = this.crashText.filter((c) => c.at >= offset).map((c) => c.kind);
     return kinds.includes('panic') ? 'panic' : (kinds[0] ?? null);
+  }
+
+  /** The crash-like console lines since `offset` with their text, for telling a program's own output from the kernel's. */
+  crashLinesSince(offset: number): Array<{ kind: CrashKind; line: string }> {
+    return this.crashText.filter((c) => c.at >= offset).map(({ kind, line }) => ({ kind, line }));
   }
 
   /** Calls `f` with the kind of each crash-like console line from now on; returns the way to stop. */

@@ -9,11 +9,14 @@
  * shell command does the same in C with the same linker (guest/agent.c).
  */
 import type { AgentClient } from '../agent/client.ts';
-import { moduleFile, type ModuleName, type NameArg } from '../calls/args.ts';
+import { isOwnModule, moduleFile, type ModuleName, type ModuleSource, type NameArg } from '../calls/args.ts';
 import { MODULE_LAYOUTS } from '../calls/linux-i386.ts';
 import { errnoName } from '../calls/errno.ts';
+import { parseLinkReport } from '../calls/link-report.ts';
 import { toWire, type Call } from '../calls/model.ts';
 import type { CallResult } from '../calls/record.ts';
+import { InputError } from '../errors.ts';
+import { elfRelocatableProblem } from '../elf.ts';
 import { WRITE_DIR, type LinkReply } from '../protocol.ts';
 
 /** Base 0 asks the agent only to lay the object out. */
@@ -58,13 +61,8 @@ export function userObjectPath(name: string): string {
  * `gcc -m32 -c` writes). The agent's linker checks the rest.
  */
 export function objectProblem(bytes: Uint8Array, what: string): string | null {
-  const isElf = bytes.length >= 52 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
-  if (!isElf) return `${what} is not an ELF object file; build one with gcc -m32 -c`;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  // e_ident[EI_CLASS] 1: 32-bit; [EI_DATA] 1: little-endian; e_type 1: ET_REL; e_machine 3: EM_386.
-  if (bytes[4] !== 1 || bytes[5] !== 1) return `${what} is not a 32-bit little-endian ELF object; build it with gcc -m32 -c`;
-  if (view.getUint16(16, true) !== 1) return `${what} is an ELF file but not a relocatable object (.o); build it with -c and without linking`;
-  if (view.getUint16(18, true) !== 3) return `${what} is not for i386; build it with gcc -m32 -c`;
+  const problem = elfRelocatableProblem(bytes);
+  if (problem !== undefined) return `${what} is not an i386 module object (${problem}); build one with gcc -m32 -c, or give its C file (FILE.c)`;
   if (bytes.length > MAX_OBJECT_SIZE) return `${what} is ${bytes.length} bytes; modlab loads objects up to ${MAX_OBJECT_SIZE} bytes`;
   return null;
 }
@@ -83,7 +81,42 @@ async function moduleAddress(agent: AgentClient, timeoutMs: number, name: NameAr
 }
 
 function linkFailed(reply: LinkReply): CallResult {
-  return { kind: 'errno', errno: reply.errno, errnoName: errnoName(reply.errno), during: 'link' };
+  const error = parseLinkReport(reply.report).error;
+  return { kind: 'errno', errno: reply.errno, errnoName: errnoName(reply.errno), during: 'link', ...(error ? { detail: error } : {}) };
+}
+
+/**
+ * Where the object of a user's module named by a call (a scenario's
+ * {"file": …}) is written in the guest: after its file's base name, made a
+ * safe module name, as insmod named modules after their files.
+ */
+export function ownObjectPath(file: string): string {
+  const base = (file.split('/').pop() ?? '').replace(/\.[co]$/, '');
+  return userObjectPath(base.replace(/[^A-Za-z0-9_-]/g, '_').replace(/^-/, '_').slice(0, 56) || 'module');
+}
+
+/** The module name a call's module falls back to when the call's own name is not text. */
+function sourceName(source: ModuleSource): string {
+  return isOwnModule(source) ? ownObjectPath(source.file).slice(WRITE_DIR.length + 1, -2) : source;
+}
+
+/**
+ * The agent links `source` as module `name` for `base`: a built-in module's
+ * object from the initrd, or a user's object, which is written into the
+ * guest first (each time: a clean machine after a crash has lost /tmp).
+ */
+async function linkSource(agent: AgentClient, timeoutMs: number, source: ModuleSource, name: string, base: number): Promise<{ linked: LinkReply } | { failed: CallResult }> {
+  const settle = (reply: LinkReply): { linked: LinkReply } | { failed: CallResult } => (reply.errno === 0 ? { linked: reply } : { failed: linkFailed(reply) });
+  if (!isOwnModule(source)) return settle(await linkModule(agent, timeoutMs, source, name, base));
+  // checkCall lets no unread file through; this says so if one ever arrives.
+  if (!('object' in source)) throw new InputError(`the module file ${JSON.stringify(source.file)} must be read before the call is made`);
+  const problem = objectProblem(source.object, source.file);
+  if (problem) throw new InputError(problem);
+  const path = ownObjectPath(source.file);
+  const errno = await writeObject(agent, timeoutMs, path, source.object);
+  // Storing the object is part of insmod's work before the call: not the kernel's answer.
+  if (errno !== 0) return { failed: { kind: 'errno', errno, errnoName: errnoName(errno), during: 'link', detail: `writing ${path} (${source.object.length} bytes) in the guest failed` } };
+  return settle(await linkObject(agent, timeoutMs, path, name, base));
 }
 
 /**
@@ -95,15 +128,15 @@ function linkFailed(reply: LinkReply): CallResult {
 export async function resolveModuleArgs(agent: AgentClient, timeoutMs: number, call: Call): Promise<{ call: Call } | { failed: CallResult }> {
   const nameText = (fallback: string): string => ('name' in call && call.name.kind === 'string' ? call.name.text : fallback);
   if (call.call === 'create_module' && typeof call.size !== 'number') {
-    const layout = await linkModule(agent, timeoutMs, call.size.module, nameText(call.size.module), LAYOUT_ONLY);
-    if (layout.errno !== 0) return { failed: linkFailed(layout) };
-    return { call: { ...call, size: layout.size } };
+    const layout = await linkSource(agent, timeoutMs, call.size.module, nameText(sourceName(call.size.module)), LAYOUT_ONLY);
+    if ('failed' in layout) return layout;
+    return { call: { ...call, size: layout.linked.size } };
   }
   if (call.call === 'init_module' && call.image.kind === 'module') {
     const base = (await moduleAddress(agent, timeoutMs, call.name)) || STAND_IN_BASE;
-    const linked = await linkModule(agent, timeoutMs, call.image.module, nameText(call.image.module), base);
-    if (linked.errno !== 0) return { failed: linkFailed(linked) };
-    return { call: { ...call, image: { kind: 'bytes', bytes: linked.image } } };
+    const linked = await linkSource(agent, timeoutMs, call.image.module, nameText(sourceName(call.image.module)), base);
+    if ('failed' in linked) return linked;
+    return { call: { ...call, image: { kind: 'bytes', bytes: linked.linked.image } } };
   }
   return { call };
 }

@@ -12,11 +12,13 @@ import { callData } from '../calls/buffers.ts';
 import { errnoName } from '../calls/errno.ts';
 import { parseLinkReport } from '../calls/link-report.ts';
 import { checkCall, toWire, type Call } from '../calls/model.ts';
-import { resultFromEax, type CallRecord, type CallResult, type LinkRecord } from '../calls/record.ts';
+import { resultFromEax, type CallRecord, type CallResult, type ExecRecord, type ExecResult, type LinkRecord } from '../calls/record.ts';
 import { BootError, CrashError, InputError, TransportError, type CrashKind } from '../errors.ts';
 import type { AssetProvider, BootAssets } from './assets.ts';
 import { CRASH_GRACE_MS, Emulator } from './emulator.ts';
+import { execResult, planExec, programsLine, runProgram, type ExecOptions, type ExecPlan } from './exec.ts';
 import { linkModule, linkObject, moduleNameProblem, objectProblem, resolveModuleArgs, userObjectPath, writeObject } from './insmod.ts';
+import type { ExitedReply } from '../protocol.ts';
 import { snapshotKey, type Snapshot, type SnapshotCache } from './snapshot.ts';
 import { ALL_TUNINGS, type Tuning } from './v86-config.ts';
 
@@ -278,6 +280,83 @@ export class Machine {
     return done;
   }
 
+  /**
+   * Runs a user's static i386 program on the guest: the agent writes it into
+   * WRITE_DIR, runs it in a child (as `uid`, killed at `timeoutMs`) with its
+   * stdout and stderr captured and echoed to the console, reports how it
+   * ended and deletes it. A program killed by a signal while the kernel
+   * reports an oops is a crash, after which a clean machine takes over, as
+   * for a call. Throws InputError, before anything reaches the guest, for an
+   * executable or options modlab cannot use.
+   */
+  exec(executable: Uint8Array, options: ExecOptions = {}): Promise<ExecRecord> {
+    let plan: ExecPlan;
+    try {
+      plan = planExec(executable, options);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    return this.serial(() => this.execNow(plan));
+  }
+
+  private async execNow(plan: ExecPlan): Promise<ExecRecord> {
+    const emu = this.live;
+    const generation = this.generation;
+    const consoleStart = emu.consoleLength;
+    const t0 = performance.now();
+    const decoder = new TextDecoder();
+    const record = (result: ExecResult, recovered: boolean, console: string, reply?: ExitedReply): ExecRecord => ({
+      kind: 'exec',
+      program: plan.name,
+      args: plan.args,
+      uid: plan.uid,
+      kernel: this.kernel.id,
+      machine: generation,
+      result,
+      stdout: reply ? decoder.decode(reply.stdout) : '',
+      stderr: reply ? decoder.decode(reply.stderr) : '',
+      stdoutTruncated: reply?.stdoutTruncated ?? false,
+      stderrTruncated: reply?.stderrTruncated ?? false,
+      console,
+      recovered,
+      elapsedMs: performance.now() - t0,
+      guestMs: reply ? reply.guestUs / 1000 : 0,
+    });
+    let reply: ExitedReply | undefined;
+    let result: ExecResult;
+    try {
+      const errno = await writeObject(emu.agent, this.callTimeoutMs, plan.path, plan.executable);
+      if (errno !== 0) return record({ kind: 'not-run', errno, errnoName: errnoName(errno), during: 'write' }, false, '');
+      // No racing against crash-like console text here: the program's own output is echoed to the
+      // console and may read like a crash. A guest that died is found at the reply's deadline.
+      reply = await runProgram(emu.agent, plan, plan.limitMs + this.callTimeoutMs);
+      // The agent drains the console before replying, so only what the kernel may still print is waited for.
+      if (emu.consoleLength > consoleStart) await emu.consoleSettled(5, 300);
+      const output = decoder.decode(reply.stdout) + decoder.decode(reply.stderr);
+      const kernelSays = emu.crashLinesSince(consoleStart).filter((c) => !programsLine(c.line, output));
+      if (reply.end === 'signaled' && kernelSays.length > 0) {
+        // The kernel killed it in the middle of a system call (an oops) or its OOM killer did: the kernel's state is suspect.
+        await emu.consoleSettled(150, 1500);
+        const crash = kernelSays.some((c) => c.kind === 'panic') ? 'panic' : (kernelSays[0]?.kind ?? 'oops');
+        result = { kind: 'crash', crash, console: emu.consoleSince(consoleStart), detail: `the program was killed by signal ${reply.signal} while the kernel reported ${crash === 'oom' ? 'running out of memory' : 'a crash'}` };
+      } else {
+        const done = record(execResult(reply, plan.limitMs), false, emu.consoleSince(consoleStart), reply);
+        // It ended by itself, but the kernel printed crash-like lines: make sure the agent still answers.
+        if (kernelSays.length > 0 && !(await this.agentAnswers(emu))) {
+          await this.recover(generation, 'hang');
+          return { ...done, recovered: true };
+        }
+        return done;
+      }
+    } catch (e) {
+      if (!(e instanceof TransportError && e.reason === 'timeout')) throw e;
+      result = await this.crashResult(emu, consoleStart, emu.crashTextSince(consoleStart) ?? 'hang', e.message);
+    }
+    const done = record(result, true, result.kind === 'crash' ? result.console : '', reply);
+    await this.recover(generation, result.kind === 'crash' ? result.crash : 'hang');
+    return done;
+  }
+
   /** Whether the agent answers a ping promptly (the machine is alive). */
   private async agentAnswers(emu: Emulator): Promise<boolean> {
     try {
@@ -296,7 +375,7 @@ export class Machine {
     this.options.onEvent?.({ type: 'recovered', kernel: this.kernel.id, generation: this.generation });
   }
 
-  private async crashResult(emu: Emulator, consoleStart: number, crash: CrashKind | 'hang', detail: string): Promise<CallResult> {
+  private async crashResult(emu: Emulator, consoleStart: number, crash: CrashKind | 'hang', detail: string): Promise<Extract<CallResult, { kind: 'crash' }>> {
     // Let the kernel finish printing its oops or panic before taking the excerpt.
     await emu.consoleSettled(150, 1500);
     return { kind: 'crash', crash, console: emu.consoleSince(consoleStart), detail };

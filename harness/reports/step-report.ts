@@ -7,7 +7,7 @@ import { hex32, type Json } from '../calls/args.ts';
 import type { CallData } from '../calls/buffers.ts';
 import type { LinkReport } from '../calls/link-report.ts';
 import { callJson } from '../calls/model.ts';
-import type { CallRecord, LinkRecord, StepRecord } from '../calls/record.ts';
+import type { CallRecord, ExecRecord, LinkRecord, StepRecord } from '../calls/record.ts';
 
 export interface StepReport {
   step: number;
@@ -37,6 +37,8 @@ export interface StepReport {
   errnoName: string | null;
   /** Set when the errno came before the call ("setuid", "link"): the call itself never reached the kernel. */
   during?: 'setuid' | 'link';
+  /** Why the link failed, as the agent's linker said it (an unresolved symbol is named). */
+  detail?: string;
   crash: string | null;
   elapsedMs: number;
   machine: number;
@@ -75,6 +77,7 @@ function callReport(step: number, r: CallRecord): StepReport {
         errnoName: r.result.errnoName,
         // Only for an errno that was not the call's own answer.
         ...(r.result.during !== 'call' ? { during: r.result.during } : {}),
+        ...(r.result.detail !== undefined ? { detail: r.result.detail } : {}),
         crash: null,
         ...tail,
         ...(r.result.data ? { data: r.result.data } : {}),
@@ -102,5 +105,71 @@ function linkReport(step: number, r: LinkRecord): StepReport {
     machine: r.machine,
     link: { size: r.size, ...r.report },
     console: '',
+  };
+}
+
+/**
+ * `modlab exec --json`: one object for a program's run. `ok` is true when
+ * the program ran and exited with status 0; how it ended otherwise is in
+ * exactly one of exitStatus (another status), signal, timedOut, notRun and
+ * crash.
+ */
+export interface ExecReport {
+  call: 'exec';
+  program: string;
+  args: string[];
+  kernel: string;
+  uid: number;
+  ok: boolean;
+  /** Its exit status, or null when it did not exit by itself. */
+  exitStatus: number | null;
+  /** The signal that killed it (a crash of the kernel is reported as crash instead). */
+  signal: number | null;
+  signalName: string | null;
+  /** Killed at its time limit (limitMs). */
+  timedOut: boolean;
+  limitMs?: number;
+  /** It never ran: the step that failed and its errno. */
+  notRun: { errno: number; errnoName: string; during: 'write' | 'fork' | 'setuid' | 'exec' } | null;
+  /** The kernel crashed while it ran, or the guest stopped answering ("hang"); a clean machine took over. */
+  crash: { kind: string; detail: string } | null;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  /** The console during the run: its output as echoed there and what the kernel printed. */
+  console: string;
+  elapsedMs: number;
+  /** From fork to reaping on the guest's clock. */
+  guestMs: number;
+  machine: number;
+  recovered: boolean;
+}
+
+export function execReport(r: ExecRecord): ExecReport {
+  const x = r.result;
+  return {
+    call: 'exec',
+    program: r.program,
+    args: r.args,
+    kernel: r.kernel,
+    uid: r.uid,
+    ok: x.kind === 'exited' && x.status === 0,
+    exitStatus: x.kind === 'exited' ? x.status : null,
+    signal: x.kind === 'signaled' ? x.signal : null,
+    signalName: x.kind === 'signaled' ? x.signalName : null,
+    timedOut: x.kind === 'timeout',
+    ...(x.kind === 'timeout' ? { limitMs: x.limitMs } : {}),
+    notRun: x.kind === 'not-run' ? { errno: x.errno, errnoName: x.errnoName, during: x.during } : null,
+    crash: x.kind === 'crash' ? { kind: x.crash, detail: x.detail } : null,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    stdoutTruncated: r.stdoutTruncated,
+    stderrTruncated: r.stderrTruncated,
+    console: r.console,
+    elapsedMs: ms(r.elapsedMs),
+    guestMs: ms(r.guestMs),
+    machine: r.machine,
+    recovered: r.recovered,
   };
 }

@@ -2,7 +2,7 @@
 import { hex32 } from '../calls/args.ts';
 import { flagNames, type CallData } from '../calls/buffers.ts';
 import { callText } from '../calls/model.ts';
-import type { CallRecord, StepRecord } from '../calls/record.ts';
+import type { CallRecord, ExecRecord, StepRecord } from '../calls/record.ts';
 import type { LifecycleStep } from './lifecycle.ts';
 import { printableLine } from './terminal-text.ts';
 
@@ -49,6 +49,8 @@ export function formatTable(records: readonly CallRecord[]): string {
   records.forEach((r, step) => {
     lines.push(`${String(step).padStart(3)}  ${pad(calls[step] ?? '', callW)}  ${pad(resultText(r), resW)}  ${pad(`${r.elapsedMs.toFixed(1)} ms`, 8)} ${r.machine}`);
     if (r.console) lines.push(...crashExcerpt(r.console));
+    // Why a link failed before the call, as the agent's linker said it (an unresolved symbol is named).
+    if (r.result.kind === 'errno' && r.result.detail !== undefined) lines.push(`      error: ${printableLine(r.result.detail)}`);
     const data = dataOf(r);
     if (data) lines.push(`      = ${printableLine(dataText(data))}`);
   });
@@ -101,4 +103,45 @@ export function dataText(d: CallData): string {
     case 'ret':
       return `ret ${d.ret}`;
   }
+}
+
+/** How a program's run ended, in a few words: `exited with status 3`, `killed by SIGSEGV (11)`, … */
+export function execResultText(r: ExecRecord): string {
+  const x = r.result;
+  switch (x.kind) {
+    case 'exited':
+      return `exited with status ${x.status}`;
+    case 'signaled':
+      return `killed by ${x.signalName} (${x.signal})`;
+    case 'timeout':
+      return `still running at its ${x.limitMs} ms limit: killed`;
+    case 'not-run':
+      return `not run: ${x.during} failed: ${x.errnoName} (${x.errno})`;
+    case 'crash':
+      return `CRASH (${x.crash}): ${x.detail}${r.recovered ? `; machine ${r.machine + 1} took over` : ''}`;
+  }
+}
+
+/**
+ * `modlab exec` without --json: the program's output stream by stream, the
+ * kernel's own console lines (those that are not the program's echo), then
+ * how it ended. Everything from the guest goes through printableLine.
+ */
+export function formatExec(r: ExecRecord): string {
+  const lines: string[] = [];
+  const streamLines = (text: string): string[] => text.replace(/\r/g, '').replace(/\n$/, '').split('\n');
+  for (const [label, text, cut] of [['stdout', r.stdout, r.stdoutTruncated], ['stderr', r.stderr, r.stderrTruncated]] as const) {
+    if (text) for (const l of streamLines(text)) lines.push(`  ${label} | ${printableLine(l)}`);
+    if (cut) lines.push(`  ${label} | … more output, not kept`);
+  }
+  if (r.result.kind === 'crash') {
+    lines.push(...crashExcerpt(r.result.console, 20));
+  } else {
+    const echoed = new Set([...streamLines(r.stdout), ...streamLines(r.stderr)]);
+    const kernel = streamLines(r.console).filter((l) => l.trim() && !echoed.has(l));
+    for (const l of kernel) lines.push(`  console | ${printableLine(l)}`);
+  }
+  const guest = r.result.kind === 'exited' || r.result.kind === 'signaled' || r.result.kind === 'timeout' ? `, ${r.guestMs.toFixed(1)} ms in the guest` : '';
+  lines.push(`  ${execResultText(r)} (${r.elapsedMs.toFixed(1)} ms${guest}, machine ${r.machine})`);
+  return lines.join('\n');
 }

@@ -1,9 +1,7 @@
 #include <linux/module.h>
+#include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/init.h>
-
-/* asm/errno.h's number: modlab's headers have no errno.h. */
-#define ENODEV 19
 
 MODULE_LICENSE("GPL");
 

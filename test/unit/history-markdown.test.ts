@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { historyMarkdown, markdownCode, markdownText, type HistoryEntry } from '../../web/history.ts';
+import { historyLine, historyMarkdown, markdownCode, markdownText, type HistoryEntry } from '../../web/history.ts';
 
 /** The cell delimiters GFM sees: `|` not escaped by a backslash. */
 function delimiters(row: string): number {
@@ -66,4 +66,23 @@ test('each exported row has its five cells, a hostile call and answer included',
   assert.equal(delimiters(row), 6, row);
   assert.ok(row.includes('``create_module("a`b` \\| c\\n\\| forged \\| row \\|", 4096)``'), row);
   assert.ok(row.includes('= -1 EEXIST \\| \\`x\\` \\<img src=x\\> (17)'), row);
+});
+
+test('a program’s run has its row too: the command as code, the answer as text', () => {
+  const run = {
+    call: 'exec',
+    ok: true,
+    step: 1,
+    kernel: '2.4.20',
+    elapsedMs: 20.25,
+    at: '2025-01-01T00:00:01.000Z',
+    text: "./create_module 'a | b' (uid 65534)",
+    answer: 'exit 0',
+  } as HistoryEntry;
+  const lines = historyMarkdown([run]).split('\n');
+  const row = lines[2] ?? '';
+  assert.equal(delimiters(row), 6, row);
+  assert.ok(row.includes("`./create_module 'a \\| b' (uid 65534)`"), row);
+  assert.ok(row.includes('| → exit 0 | 20.3 ms |'), row);
+  assert.equal(historyLine(run), "[2.4.20] ./create_module 'a | b' (uid 65534) → exit 0 (20.3 ms)");
 });

@@ -4,10 +4,11 @@ import { test } from 'node:test';
 import { moduleNameProblem, objectProblem, userObjectPath } from '../../harness/machine/insmod.ts';
 import { cHeaderStrings, decodeWritten, encodeWrite, FrameType, REQUESTS, WRITE_DIR } from '../../harness/protocol.ts';
 
-test('WRITE carries the path, a NUL, then the bytes as they are', () => {
+test('WRITE carries its source and length, the path, a NUL, then the bytes as they are', () => {
   const bytes = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0, 0xff]);
   const payload = encodeWrite({ path: '/tmp/m.o', bytes });
-  assert.deepEqual([...payload], [...new TextEncoder().encode('/tmp/m.o\0'), ...bytes]);
+  // ArgKind.Buffer (1), 6 bytes, window offset 0: the bytes are in the frame (test/unit/exec.test.ts has the window).
+  assert.deepEqual([...payload], [1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, ...new TextEncoder().encode('/tmp/m.o\0'), ...bytes]);
   assert.deepEqual(REQUESTS.write, { type: FrameType.Write, reply: FrameType.Written, encode: encodeWrite, decode: decodeWritten });
 });
 
@@ -35,10 +36,10 @@ function elf(fields: { cls?: number; data?: number; type?: number; machine?: num
 
 test('objectProblem: only ELF32 little-endian i386 relocatable objects pass, with a sentence for the rest', () => {
   assert.equal(objectProblem(elf(), 'm.o'), null);
-  assert.match(objectProblem(new TextEncoder().encode('int x;'), 'm.c') ?? '', /^m\.c is not an ELF object file/);
-  assert.match(objectProblem(elf({ cls: 2 }), 'm.o') ?? '', /not a 32-bit little-endian ELF object/);
-  assert.match(objectProblem(elf({ type: 2 }), 'a.out') ?? '', /not a relocatable object/);
-  assert.match(objectProblem(elf({ machine: 62 }), 'm.o') ?? '', /not for i386/);
+  assert.match(objectProblem(new TextEncoder().encode('int x;'), 'm.c') ?? '', /^m\.c is not an i386 module object \(no ELF magic\)/);
+  assert.match(objectProblem(elf({ cls: 2 }), 'm.o') ?? '', /not ELF32 little-endian/);
+  assert.match(objectProblem(elf({ type: 2 }), 'a.out') ?? '', /e_type 2, not 1 \(REL\)/);
+  assert.match(objectProblem(elf({ machine: 62 }), 'm.o') ?? '', /e_machine 62, not 3 \(i386\)/);
   const big = new Uint8Array(300 * 1024);
   big.set(elf());
   assert.match(objectProblem(big, 'big.o') ?? '', /objects up to/);

@@ -1,6 +1,7 @@
 /*
  * linux/module.h for students' modules on modlab's 2.4 kernels, written for
- * modlab. It brings in kernel.h and init.h, says what a module is about
+ * modlab. It brings in kernel.h, init.h and errno.h (for `return -ENODEV;`
+ * from init, as 2.4's module.h brought errno in), says what a module is about
  * (MODULE_LICENSE and friends: accepted, and kept out of the image), exports
  * symbols for other modules (EXPORT_SYMBOL, into __ksymtab as 2.4 read it),
  * and counts uses (MOD_INC_USE_COUNT / MOD_DEC_USE_COUNT).
@@ -8,6 +9,7 @@
 #ifndef MODLAB_LINUX_MODULE_H
 #define MODLAB_LINUX_MODULE_H
 
+#include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/init.h>
 
@@ -45,14 +47,18 @@ struct module {
 extern struct module __this_module;
 #define THIS_MODULE (&__this_module)
 
-/* A module in use cannot be removed (delete_module answers EBUSY). */
+/*
+ * A module in use cannot be removed (delete_module answers EBUSY). The
+ * count changes with one locked instruction, as 2.4's atomic_inc did: inline
+ * assembly that gcc and TinyCC both take (tcc has no __atomic builtins).
+ */
 #define MODLAB_MOD_VISITED 8
 #define MODLAB_MOD_USED_ONCE 16
 #define MOD_INC_USE_COUNT                                                           \
 	do {                                                                        \
-		__atomic_add_fetch(&__this_module.usecount, 1, __ATOMIC_SEQ_CST);  \
+		__asm__ __volatile__("lock; incl %0" : "+m"(__this_module.usecount)); \
 		__this_module.flags |= MODLAB_MOD_VISITED | MODLAB_MOD_USED_ONCE;  \
 	} while (0)
-#define MOD_DEC_USE_COUNT __atomic_sub_fetch(&__this_module.usecount, 1, __ATOMIC_SEQ_CST)
+#define MOD_DEC_USE_COUNT __asm__ __volatile__("lock; decl %0" : "+m"(__this_module.usecount))
 
 #endif
