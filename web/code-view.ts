@@ -398,6 +398,8 @@ export class CodeView {
       renderExecResult($('code-result'), r);
       this.deps.onExec(r);
       this.status(execOutcomeText(r));
+      // The answer is what the student ran for: bring its start into view on short screens.
+      $('code-status').scrollIntoView({ block: 'start', behavior: 'instant' });
       // A program may leave modules behind (create_module does): the list says so.
       if (r.result.kind !== 'crash') $('code-proc').textContent = (await m.readProcModules()).trim() || '(empty)';
     } catch (e) {
