@@ -3,7 +3,7 @@
  * measured in one run on this machine, against QEMU booting the same kernel,
  * initrd and command line. Prints a table and writes bench/results.json.
  *
- *   --kernels 2.4.20,2.4.27   only these kernels (default: all four)
+ *   --kernels 2.4.20,2.4.27   only these kernels (default: all five)
  *   --quick                   fewer runs, for a smoke test
  *   --no-qemu                 skip the QEMU comparison
  *   --no-ablation             skip booting without each tuning
@@ -16,12 +16,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KERNEL_IDS, type KernelId } from '../kernel-images/manifest.ts';
+import { findKernel, KERNEL_IDS, type KernelId } from '../kernel-images/manifest.ts';
 import { boot, type Machine } from '../node/boot.ts';
 import { NodeAssets } from '../node/assets.ts';
 import { FileSnapshotStore } from '../node/snapshot-store.ts';
 import { SnapshotCache, V86_VERSION } from '../harness/machine/snapshot.ts';
-import { ALL_TUNINGS, TUNINGS, type Tuning } from '../harness/machine/v86-config.ts';
+import { ALL_TUNINGS, TUNINGS, tuningApplies, type Tuning } from '../harness/machine/v86-config.ts';
 import { compileBench, compileTable, type CompileBench } from './compile.ts';
 import { qemuBootMs, qemuVersion } from './qemu.ts';
 import { percentile, round, spread, type Spread } from './stats.ts';
@@ -54,6 +54,8 @@ const RUNS = {
   compile: quick ? 5 : 20,
 };
 const BOOT_TIMEOUT = 180_000;
+/** Kernels whose cold boot takes many seconds get fewer cold boots. */
+const slowBoot = (kernel: KernelId): boolean => kernel === '6.1' || kernel === '2.6.17';
 const assets = new NodeAssets();
 
 interface RoundTrips {
@@ -124,7 +126,7 @@ async function roundTrips(m: Machine, pairs: number): Promise<{ calls: number[];
 
 async function measure(kernel: KernelId): Promise<KernelResult> {
   log(`\n${kernel}: cold boots`);
-  const cold = await coldBoots(kernel, kernel === '6.1' ? RUNS.cold61 : RUNS.cold);
+  const cold = await coldBoots(kernel, slowBoot(kernel) ? RUNS.cold61 : RUNS.cold);
 
   // Snapshots go to a private folder so that the project's cache plays no part.
   const dir = await mkdtemp(path.join(tmpdir(), 'modlab-bench-'));
@@ -158,7 +160,7 @@ async function measure(kernel: KernelId): Promise<KernelResult> {
       log(`${kernel}: QEMU boots`);
       const a = await assets.load(kernel);
       qemuRuns = [];
-      for (let i = 0; i < (kernel === '6.1' ? RUNS.cold61 : RUNS.qemu); i++) qemuRuns.push(await qemuBootMs(a, BOOT_TIMEOUT));
+      for (let i = 0; i < (slowBoot(kernel) ? RUNS.cold61 : RUNS.qemu); i++) qemuRuns.push(await qemuBootMs(a, BOOT_TIMEOUT));
     }
 
     const result: KernelResult = {
@@ -187,7 +189,9 @@ async function measure(kernel: KernelId): Promise<KernelResult> {
 async function ablation(kernel: KernelId, allMs: number): Promise<NonNullable<KernelResult['tuning']>> {
   log(`${kernel}: boots without each tuning`);
   const withoutMs: Partial<Record<Tuning, number>> = {};
-  for (const t of ALL_TUNINGS) {
+  const image = findKernel(kernel);
+  // A tuning this kernel's boot ignores would only measure noise.
+  for (const t of ALL_TUNINGS.filter((x) => image && tuningApplies(image, x))) {
     withoutMs[t] = spread(await coldBoots(kernel, RUNS.ablation, ALL_TUNINGS.filter((x) => x !== t))).median;
   }
   const untunedMs = spread(await coldBoots(kernel, RUNS.ablation, [])).median;

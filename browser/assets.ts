@@ -5,8 +5,9 @@
  */
 import { bootableKernel } from '../kernel-images/bzimage.ts';
 import { findKernel, type KernelId } from '../kernel-images/manifest.ts';
+import type { UserKernel } from '../kernel-images/user-kernel.ts';
 import { sha256Hex } from '../kernel-images/sha256.ts';
-import { onceEach, verifyGuestFiles, type AssetProvider, type BootAssets } from '../harness/machine/assets.ts';
+import { onceEach, verifyGuestFiles, type AssetProvider, type BootAssets, type KernelSource } from '../harness/machine/assets.ts';
 import { INITRAMFS_61, INITRD_24 } from '../harness/machine/guest-images.ts';
 import { fetchBytes } from './fetch-bytes.ts';
 
@@ -24,11 +25,13 @@ export class BrowserAssets implements AssetProvider {
 
   constructor(private readonly urls: BrowserAssetUrls) {}
 
-  load(id: KernelId): Promise<BootAssets> {
-    return this.loader.load(id);
+  load(source: KernelSource): Promise<BootAssets> {
+    return this.loader.load(source);
   }
 
-  private async loadNow(id: KernelId): Promise<BootAssets> {
+  private async loadNow(source: KernelSource): Promise<BootAssets> {
+    if (typeof source !== 'string') return this.loadUser(source);
+    const id = source;
     const kernel = findKernel(id);
     if (!kernel) throw new Error(`unknown kernel ${id}`);
     const [raw, initrd, bios] = await Promise.all([
@@ -42,5 +45,15 @@ export class BrowserAssets implements AssetProvider {
     }
     await verifyGuestFiles(id, kernel.initrd === 'cpio' ? INITRAMFS_61 : INITRD_24, initrd, bios);
     return { kernel, bzimage: bootableKernel(raw, kernel.format, id), initrd, bios, wasmPath: this.urls.wasm };
+  }
+
+  /** A user's kernel (opened or dropped on the page): read and cut already; the initrd and BIOS come from the site. */
+  private async loadUser(kernel: UserKernel): Promise<BootAssets> {
+    const [initrd, bios] = await Promise.all([
+      fetchBytes(kernel.initrd === 'cpio' ? this.urls.initramfs61 : this.urls.initrd24, 'the initrd'),
+      fetchBytes(this.urls.bios, 'the BIOS'),
+    ]);
+    await verifyGuestFiles(kernel.id, kernel.initrd === 'cpio' ? INITRAMFS_61 : INITRD_24, initrd, bios);
+    return { kernel, bzimage: kernel.bzimage, initrd, bios, wasmPath: this.urls.wasm };
   }
 }

@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_KERNEL, KERNEL_IDS, KERNELS, type KernelId } from '../kernel-images/manifest.ts';
+import { refHasCreateModule, type KernelRef, type UserKernel } from '../kernel-images/user-kernel.ts';
 import { UID } from '../harness/calls/args.ts';
 import { CALL_SPECS, callFromWords, usageWords, type Call } from '../harness/calls/model.ts';
 import { parseKernelId, parseScenario, type Scenario } from '../harness/calls/scenario.ts';
@@ -24,24 +25,28 @@ import { printable, printableLine } from '../harness/reports/terminal-text.ts';
 import { boot, type Machine } from '../node/boot.ts';
 import { compileCFile, compileProgramFile, studentHeaders } from '../node/compiler.ts';
 import { kernelAvailability } from '../node/image-resolver.ts';
+import { readKernelFile } from '../node/kernel-file.ts';
 import { readModuleFiles } from '../node/module-files.ts';
 
 const USAGE = `modlab — call Linux 2.4's create_module(2) on genuine kernels in the v86 emulator
 
 Usage:
   modlab kernels [--json]
-${CALL_SPECS.map((c) => `  modlab call ${[c.name, usageWords(c)].filter(Boolean).join(' ')} [--kernel ID] [--uid N] [--json]`).join('\n')}
-  modlab lifecycle [--kernel ID] [--json]
-  modlab insmod FILE.o [--kernel ID] [--name NAME] [--rmmod] [--json]
-  modlab exec FILE.c|FILE [ARGS...] [--kernel ID] [--uid N] [--timeout MS] [--json]
-  modlab run SCENARIO.json [--kernel ID] [--json]
-  modlab compare SCENARIO.json [--kernels ID,ID,...] [--json]
-  modlab tour [--kernels ID,ID,...] [--json]
+${CALL_SPECS.map((c) => `  modlab call ${[c.name, usageWords(c)].filter(Boolean).join(' ')} [--kernel ID | --kernel-file PATH] [--uid N] [--json]`).join('\n')}
+  modlab lifecycle [--kernel ID | --kernel-file PATH] [--json]
+  modlab insmod FILE.o [--kernel ID | --kernel-file PATH] [--name NAME] [--rmmod] [--json]
+  modlab exec FILE.c|FILE [ARGS...] [--kernel ID | --kernel-file PATH] [--uid N] [--timeout MS] [--json]
+  modlab run SCENARIO.json [--kernel ID | --kernel-file PATH] [--json]
+  modlab compare SCENARIO.json [--kernels ID,ID,...] [--kernel-file PATH] [--json]
+  modlab tour [--kernels ID,ID,...] [--kernel-file PATH] [--json]
 
 NAME is the module name as text; NULL passes the null pointer and @0xADDR a
 raw pointer (e.g. @0xffffffff). SIZE is 0 … 4294967295, decimal or 0x hex.
 Kernels: ${KERNELS.map((k) => k.id).join(', ')} (default ${DEFAULT_KERNEL}; compare and tour
-use all of them). tour is the man page's errors put to each kernel
+use all of them). --kernel-file PATH boots your own kernel image instead (a
+bzImage, or a boot floppy starting with one; its version picks the initrd,
+and it is named file:VERSION); compare and tour add it as one more column.
+tour is the man page's errors put to each kernel
 (scenarios/man-page-tour.json), beside what the page says.
 insmod loads your own module object (gcc -m32 -c, on a 2.4 kernel) as
 insmod did and leaves it loaded (--rmmod removes it at the end); its name is
@@ -63,6 +68,7 @@ const TOUR_FILE = fileURLToPath(new URL('../scenarios/man-page-tour.json', impor
 interface Flags {
   positional: string[];
   kernel: string | null;
+  kernelFile: string | null;
   kernels: string | null;
   uid: string | null;
   timeout: string | null;
@@ -84,7 +90,7 @@ export interface CliHooks {
 }
 
 function parseFlags(args: readonly string[]): Flags {
-  const flags: Flags = { positional: [], kernel: null, kernels: null, uid: null, timeout: null, name: null, rmmod: false, json: false };
+  const flags: Flags = { positional: [], kernel: null, kernelFile: null, kernels: null, uid: null, timeout: null, name: null, rmmod: false, json: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     const value = (): string => {
@@ -100,6 +106,8 @@ function parseFlags(args: readonly string[]): Flags {
     if (a === '--json') flags.json = true;
     else if (a === '--kernel') flags.kernel = value();
     else if (a.startsWith('--kernel=')) flags.kernel = a.slice(9);
+    else if (a === '--kernel-file') flags.kernelFile = value();
+    else if (a.startsWith('--kernel-file=')) flags.kernelFile = a.slice(14);
     else if (a === '--kernels') flags.kernels = value();
     else if (a.startsWith('--kernels=')) flags.kernels = a.slice(10);
     else if (a === '--uid') flags.uid = value();
@@ -136,11 +144,11 @@ async function cmdKernels(flags: Flags): Promise<void> {
  * (the machine cannot come back), the steps that did run are printed first:
  * their answers are real and were paid for. `start` is replaceable for tests.
  */
-export async function runOn(kernel: KernelId, steps: Call[], json: boolean, start: () => Promise<Machine> = () => boot({ kernel })): Promise<void> {
+export async function runOn(kernel: KernelChoice, steps: Call[], json: boolean, start: () => Promise<Machine> = () => boot({ kernel })): Promise<void> {
   const machine = await start();
   const done: RunStep[] = [];
   try {
-    if (!json) out(`kernel ${kernel}: Linux ${printableLine(machine.release)}, ready in ${(machine.bootMs / 1000).toFixed(1)} s`);
+    if (!json) out(`kernel ${kernelName(kernel)}: Linux ${printableLine(machine.release)}, ready in ${(machine.bootMs / 1000).toFixed(1)} s`);
     await runSteps(machine, steps, (r, i) => {
       done.push(r);
       if (json) out(JSON.stringify(stepReport(i, r, r.procModules)));
@@ -153,6 +161,23 @@ export async function runOn(kernel: KernelId, steps: Call[], json: boolean, star
   } finally {
     await machine.close();
   }
+}
+
+/** The kernel of a one-machine command: a manifest id, or a user's image read and checked already. */
+export type KernelChoice = KernelId | UserKernel;
+
+function kernelName(kernel: KernelChoice): KernelRef {
+  return typeof kernel === 'string' ? kernel : kernel.id;
+}
+
+/**
+ * --kernel ID, or --kernel-file PATH read now (so an image modlab cannot boot
+ * is exit 3 before anything else runs), or `fallback`.
+ */
+async function chosenKernel(flags: Flags, fallback: KernelId = DEFAULT_KERNEL): Promise<KernelChoice> {
+  if (flags.kernelFile === null) return flags.kernel === null ? fallback : parseKernelId(flags.kernel, '--kernel');
+  if (flags.kernel !== null) throw new InputError('give --kernel ID or --kernel-file PATH, not both');
+  return readKernelFile(flags.kernelFile);
 }
 
 function parseKernelList(text: string | null): KernelId[] {
@@ -177,10 +202,12 @@ async function readScenario(file: string, hooks: CliHooks): Promise<Scenario> {
 }
 
 /** Runs on every kernel, prints the matrix; exit 3 or 4 when a kernel could not run (the others still print). */
-async function compare(scenario: Scenario, kernels: KernelId[], json: boolean): Promise<number> {
+async function compare(scenario: Scenario, kernels: KernelId[], json: boolean, user: UserKernel | null): Promise<number> {
+  // The user's kernel is one more column, after the manifest's.
+  const columns: KernelRef[] = user ? [...kernels, user.id] : kernels;
   if (!json && scenario.description) out(printable(scenario.description));
-  if (!json) out(`running on ${kernels.join(', ')}, each on a clean machine…`);
-  const runs = await runOnKernels(kernels, scenario, (kernel) => boot({ kernel }));
+  if (!json) out(`running on ${columns.join(', ')}, each on a clean machine…`);
+  const runs = await runOnKernels(columns, scenario, (kernel) => boot({ kernel: user && kernel === user.id ? user : kernel }));
   const rows = compareRows(scenario, runs);
   if (json) for (const line of matrixJson(rows, runs)) out(line);
   else out(formatMatrix(rows, runs));
@@ -246,8 +273,8 @@ const MAX_PROGRAM_FILE = MAX_EXECUTABLE_SIZE;
 async function cmdExec(flags: Flags, uid: number, hooks: CliHooks): Promise<void> {
   const [file, ...args] = flags.positional;
   if (file === undefined) throw new InputError('modlab exec needs a program: FILE.c, or a static i386 executable');
-  if (flags.name !== null || flags.rmmod || flags.kernels !== null) throw new InputError('modlab exec takes --kernel, --uid, --timeout and --json; see modlab --help');
-  const kernel = parseKernelId(flags.kernel ?? DEFAULT_KERNEL, '--kernel');
+  if (flags.name !== null || flags.rmmod || flags.kernels !== null) throw new InputError('modlab exec takes --kernel, --uid, --timeout and --json (or --kernel-file PATH for --kernel); see modlab --help');
+  const kernel = await chosenKernel(flags);
   const timeoutMs = flags.timeout === null ? DEFAULT_EXEC_LIMIT_MS : parseTimeout(flags.timeout);
   let bytes: Uint8Array;
   try {
@@ -269,7 +296,7 @@ async function cmdExec(flags: Flags, uid: number, hooks: CliHooks): Promise<void
   const plan = planExec(executable, { name: programName(file), args, uid, timeoutMs });
   const machine = await boot({ kernel });
   try {
-    if (!flags.json) out(`kernel ${kernel}: Linux ${printableLine(machine.release)}; running ${printableLine(plan.name)} (${executable.length} bytes)${args.length ? ` with ${args.length} argument${args.length === 1 ? '' : 's'}` : ''} as uid ${uid}, limit ${timeoutMs} ms`);
+    if (!flags.json) out(`kernel ${kernelName(kernel)}: Linux ${printableLine(machine.release)}; running ${printableLine(plan.name)} (${executable.length} bytes)${args.length ? ` with ${args.length} argument${args.length === 1 ? '' : 's'}` : ''} as uid ${uid}, limit ${timeoutMs} ms`);
     const record = await machine.exec(executable, { name: plan.name, args, uid, timeoutMs });
     out(flags.json ? JSON.stringify(execReport(record)) : formatExec(record));
   } finally {
@@ -288,7 +315,7 @@ async function cmdInsmod(flags: Flags, hooks: CliHooks): Promise<void> {
   if (file === undefined) throw new InputError('modlab insmod needs a module object, FILE.o');
   if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
   if (flags.uid !== null) throw new InputError('--uid does not apply to modlab insmod: loading a module needs root');
-  const kernel = parseKernelId(flags.kernel ?? DEFAULT_KERNEL, '--kernel');
+  const kernel = await chosenKernel(flags);
   // insmod named a module after its file: hello_world.o is hello_world.
   const name = flags.name ?? basename(file).replace(/\.[oc]$/, '');
   const object = await readObject(file, hooks);
@@ -296,10 +323,10 @@ async function cmdInsmod(flags: Flags, hooks: CliHooks): Promise<void> {
   if (problem) throw new InputError(problem);
   const nameProblem = moduleNameProblem(name);
   if (nameProblem) throw new InputError(`${nameProblem}; choose one with --name`);
-  if (!KERNELS.some((k) => k.id === kernel && k.hasCreateModule)) throw new InputError(`modlab insmod loads modules the 2.4 way (create_module), which kernel ${kernel} does not have; choose a 2.4 kernel`);
+  if (!refHasCreateModule(kernelName(kernel))) throw new InputError(`modlab insmod loads modules the 2.4 way (create_module), which kernel ${kernelName(kernel)} does not have; choose a 2.4 kernel`);
   const machine = await boot({ kernel });
   try {
-    if (!flags.json) out(`kernel ${kernel}: Linux ${printableLine(machine.release)}; loading ${printableLine(file)} (${object.length} bytes) as module ${name}, as insmod would${flags.rmmod ? ', then removing it' : ''}`);
+    if (!flags.json) out(`kernel ${kernelName(kernel)}: Linux ${printableLine(machine.release)}; loading ${printableLine(file)} (${object.length} bytes) as module ${name}, as insmod would${flags.rmmod ? ', then removing it' : ''}`);
     let step = 0;
     const steps = await insmodObject(machine, object, name, { rmmod: flags.rmmod, ...(flags.json ? { onStep: (s) => out(JSON.stringify(stepReport(step++, s, s.procModules))) } : {}) });
     if (!flags.json) out(formatLifecycle(steps));
@@ -316,15 +343,17 @@ async function main(argv: readonly string[], hooks: CliHooks): Promise<number> {
   }
   const flags = parseFlags(rest);
   if (flags.timeout !== null && command !== 'exec') throw new InputError(`--timeout applies to modlab exec only`);
+  if (flags.kernelFile !== null && command === 'kernels') throw new InputError('modlab kernels lists the kernels modlab carries; --kernel-file does not apply to it');
   const uid = flags.uid === null ? 0 : UID.fromWord(flags.uid, '--uid');
   switch (command) {
     case 'kernels':
       await cmdKernels(flags);
       return 0;
     case 'call': {
+      const kernel = await chosenKernel(flags);
       // module:FILE.c is relative to the current folder, read and compiled here.
       const calls = await readModuleFiles([callFromWords(flags.positional, uid)], process.cwd(), hooks.compileC, () => 'modlab call');
-      await runOn(parseKernelId(flags.kernel ?? DEFAULT_KERNEL, '--kernel'), calls, flags.json);
+      await runOn(kernel, calls, flags.json);
       return 0;
     }
     case 'run': {
@@ -333,17 +362,18 @@ async function main(argv: readonly string[], hooks: CliHooks): Promise<number> {
       if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
       if (flags.uid !== null) throw new InputError('--uid does not apply to modlab run; give each step its "uid"');
       const scenario = await readScenario(file, hooks);
-      const kernel = flags.kernel !== null ? parseKernelId(flags.kernel, '--kernel') : (scenario.kernel ?? DEFAULT_KERNEL);
+      // --kernel or --kernel-file outranks the scenario's own "kernel".
+      const kernel = await chosenKernel(flags, scenario.kernel ?? DEFAULT_KERNEL);
       await runOn(kernel, scenario.steps, flags.json);
       return 0;
     }
     case 'lifecycle': {
       if (flags.positional.length) throw new InputError(`unexpected argument ${JSON.stringify(flags.positional[0])}; modlab lifecycle loads the hello module`);
       if (flags.uid !== null) throw new InputError('--uid does not apply to modlab lifecycle');
-      const kernel = parseKernelId(flags.kernel ?? DEFAULT_KERNEL, '--kernel');
+      const kernel = await chosenKernel(flags);
       const machine = await boot({ kernel });
       try {
-        if (!flags.json) out(`kernel ${kernel}: Linux ${printableLine(machine.release)}; loading /modules/hello.o as insmod would, then removing it`);
+        if (!flags.json) out(`kernel ${kernelName(kernel)}: Linux ${printableLine(machine.release)}; loading /modules/hello.o as insmod would, then removing it`);
         let step = 0;
         const steps = await runLifecycle(machine, 'hello', flags.json ? (s) => out(JSON.stringify(stepReport(step++, s, s.procModules))) : undefined);
         if (!flags.json) out(formatLifecycle(steps));
@@ -361,12 +391,13 @@ async function main(argv: readonly string[], hooks: CliHooks): Promise<number> {
       return 0;
     case 'compare':
     case 'tour': {
-      if (flags.uid !== null || flags.kernel !== null) throw new InputError(`modlab ${command} takes --kernels (a comma-separated list), not --kernel or --uid`);
+      if (flags.uid !== null || flags.kernel !== null) throw new InputError(`modlab ${command} takes --kernels (a comma-separated list) and --kernel-file, not --kernel or --uid`);
       const [file, ...extra] = command === 'tour' ? [TOUR_FILE, ...flags.positional] : flags.positional;
       if (file === undefined) throw new InputError('modlab compare needs a SCENARIO.json file');
       if (extra.length) throw new InputError(`unexpected argument ${JSON.stringify(extra[0])}`);
       const kernels = parseKernelList(flags.kernels);
-      return compare(await readScenario(file, hooks), kernels, flags.json);
+      const user = flags.kernelFile === null ? null : await readKernelFile(flags.kernelFile);
+      return compare(await readScenario(file, hooks), kernels, flags.json, user);
     }
     default:
       throw new InputError(`unknown command ${JSON.stringify(command)}; see modlab --help`);

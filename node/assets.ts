@@ -6,8 +6,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describeError, ImageError } from '../harness/errors.ts';
 import { findKernel, type KernelId } from '../kernel-images/manifest.ts';
+import type { BootKernel, KernelRef } from '../kernel-images/user-kernel.ts';
 import { readRegularFile, resolveBootableKernel, type ResolveOptions } from './image-resolver.ts';
-import { onceEach, verifyGuestFiles, type AssetProvider, type BootAssets } from '../harness/machine/assets.ts';
+import { onceEach, verifyGuestFiles, type AssetProvider, type BootAssets, type KernelSource } from '../harness/machine/assets.ts';
 import { IMAGES_DIR, INITRAMFS_61, INITRD_24 } from '../guest/paths.ts';
 
 const require = createRequire(import.meta.url);
@@ -32,7 +33,7 @@ export function initrdPath(kernel: KernelId): string {
 const MAX_GUEST_FILE_BYTES = 16 * 1024 * 1024;
 
 /** A file the boot needs, read as a regular file only; any failure names the file and is an ImageError (exit 3), not a stack trace. */
-async function readGuestFile(file: string, kernel: KernelId): Promise<Uint8Array> {
+async function readGuestFile(file: string, kernel: KernelRef): Promise<Uint8Array> {
   try {
     return await readRegularFile(file, MAX_GUEST_FILE_BYTES);
   } catch (e) {
@@ -48,21 +49,24 @@ export class NodeAssets implements AssetProvider {
 
   constructor(private readonly resolveOptions: ResolveOptions = {}) {}
 
-  load(id: KernelId): Promise<BootAssets> {
-    return this.loader.load(id);
+  load(source: KernelSource): Promise<BootAssets> {
+    return this.loader.load(source);
   }
 
-  private async loadNow(id: KernelId): Promise<BootAssets> {
-    const kernel = findKernel(id);
-    if (!kernel) throw new Error(`unknown kernel ${id}`);
+  private async loadNow(source: KernelSource): Promise<BootAssets> {
+    // A user's kernel arrives read and cut already; only the guest files are this target's.
+    const kernel: BootKernel | undefined = typeof source === 'string' ? findKernel(source) : source;
+    if (!kernel) throw new Error(`unknown kernel ${typeof source === 'string' ? source : source.id}`);
+    const id = kernel.id;
+    const initrdName = kernel.initrd === 'cpio' ? INITRAMFS_61 : INITRD_24;
     const { bios, vgaBios } = biosPaths();
     const [bzimage, initrd, biosBytes, vgaBytes] = await Promise.all([
-      resolveBootableKernel(id, this.resolveOptions),
-      readGuestFile(initrdPath(id), id),
+      typeof source === 'string' ? resolveBootableKernel(source, this.resolveOptions) : Promise.resolve(source.bzimage),
+      readGuestFile(join(IMAGES_DIR, initrdName), id),
       readGuestFile(bios, id),
       readGuestFile(vgaBios, id),
     ]);
-    await verifyGuestFiles(id, kernel.initrd === 'cpio' ? INITRAMFS_61 : INITRD_24, initrd, biosBytes);
+    await verifyGuestFiles(id, initrdName, initrd, biosBytes);
     return { kernel, bzimage, initrd, bios: biosBytes, vgaBios: vgaBytes, wasmPath: wasmPath() };
   }
 }

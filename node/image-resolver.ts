@@ -4,7 +4,8 @@
  *   1. the project's cache: <repo>/.cache/kernel-images/<mirrorPath>
  *      ($MODLAB_CACHE_DIR replaces <repo>/.cache);
  *   2. the mirror folder named by $MODLAB_IMAGE_MIRROR;
- *   3. a download from the pinned upstream source (off with MODLAB_NO_DOWNLOAD=1).
+ *   3. a download from the pinned upstream source, its URLs tried in the
+ *      manifest's order (off with MODLAB_NO_DOWNLOAD=1).
  * A file found in 2 or 3 is copied into the cache. Every expected failure is an
  * ImageError with a one-sentence message, never a stack trace.
  */
@@ -18,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 
 import { bootableKernel } from '../kernel-images/bzimage.ts';
 import { describeError, ImageError } from '../harness/errors.ts';
-import { findKernel, KERNEL_IDS, type KernelFile, type KernelImage } from '../kernel-images/manifest.ts';
+import { findKernel, KERNEL_IDS, sourceUrls, type FileSource, type KernelFile, type KernelImage } from '../kernel-images/manifest.ts';
 import { sha256Hex } from '../kernel-images/sha256.ts';
 
 export interface ResolveOptions {
@@ -28,7 +29,10 @@ export interface ResolveOptions {
   mirrorDir?: string;
   /** Allow the download step; default true unless MODLAB_NO_DOWNLOAD=1. */
   download?: boolean;
-  /** Deadline for the download (and unpacking), in ms; default 60 000. */
+  /**
+   * Deadline for each URL's download (and unpacking), in ms; default 60 000,
+   * or more for a package whose size the manifest gives (see MIN_DOWNLOAD_RATE).
+   */
   timeoutMs?: number;
   /** The largest download taken, in bytes (default MAX_DOWNLOAD_BYTES). */
   maxDownloadBytes?: number;
@@ -86,21 +90,17 @@ export async function resolveKernelFile(id: string, options: ResolveOptions = {}
   }
 
   const looked = [...local.looked];
-  const url = file.source.url;
   if (!downloadAllowed(options)) {
-    looked.push(`the download from ${url} (${options.download === false ? 'disabled' : 'disabled by MODLAB_NO_DOWNLOAD=1'})`);
+    const urls = sourceUrls(file.source);
+    const downloads = urls.length === 1 ? `the download from ${urls.join('')}` : `the downloads from ${listText(urls, 'or')}`;
+    looked.push(`${downloads} (${options.download === false ? 'disabled' : 'disabled by MODLAB_NO_DOWNLOAD=1'})`);
   } else {
-    try {
-      const bytes = await download(file, options);
-      const actual = await sha256Hex(bytes);
-      if (actual === file.sha256) {
-        await storeInCache(local.cachePath, bytes, local.warnings, options);
-        return { bytes, from: 'download', path: url, warnings: local.warnings };
-      }
-      looked.push(`the download from ${url} (${hashMismatch(actual, file.sha256)})`);
-    } catch (error) {
-      looked.push(`the download from ${url}, which failed (${describeError(error)})`);
+    const downloaded = await downloadKernelFile(file, options);
+    if (downloaded.ok) {
+      await storeInCache(local.cachePath, downloaded.bytes, local.warnings, options);
+      return { bytes: downloaded.bytes, from: 'download', path: downloaded.url, warnings: local.warnings };
     }
+    looked.push(...downloaded.failures);
   }
 
   throw new ImageError(
@@ -128,7 +128,7 @@ export async function kernelAvailability(id: string, options: ResolveOptions = {
   return {
     available: false,
     from: null,
-    detail: `not in ${listText(local.looked, 'or')}; would download from ${kernel.file.source.url}`,
+    detail: `not in ${listText(local.looked, 'or')}; would download from ${listText(sourceUrls(kernel.file.source), 'or')}`,
   };
 }
 
@@ -337,15 +337,49 @@ function downloadAllowed(options: ResolveOptions): boolean {
   return options.download ?? process.env.MODLAB_NO_DOWNLOAD !== '1';
 }
 
-async function download(file: KernelFile, options: ResolveOptions): Promise<Uint8Array> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+/** Redirects followed for one URL before its download is given up. */
+export const MAX_REDIRECTS = 5;
+/** The slowest rate a package of known size is given time for, in bytes per second (the 6.1 package: 198 s). */
+export const MIN_DOWNLOAD_RATE = 256 * 1024;
+
+export type DownloadOutcome =
+  | { ok: true; bytes: Uint8Array; url: string }
+  /** One phrase per URL tried, naming it and what went wrong. */
+  | { ok: false; failures: string[] };
+
+/**
+ * Downloads `file` from each of its source's URLs in turn, each under its own
+ * deadline, until one gives bytes with the manifest's sha256. Does not throw
+ * for a failed download, and writes nothing but an unpack folder it removes.
+ */
+export async function downloadKernelFile(file: KernelFile, options: ResolveOptions = {}): Promise<DownloadOutcome> {
+  const failures: string[] = [];
+  for (const url of sourceUrls(file.source)) {
+    try {
+      const bytes = await downloadFrom(url, file.source, options);
+      const actual = await sha256Hex(bytes);
+      if (actual === file.sha256) return { ok: true, bytes, url };
+      failures.push(`the download from ${url} (${hashMismatch(actual, file.sha256)})`);
+    } catch (error) {
+      failures.push(`the download from ${url}, which failed (${describeError(error)})`);
+    }
+  }
+  return { ok: false, failures };
+}
+
+function downloadDeadline(source: FileSource): number {
+  return source.kind === 'deb' ? Math.max(DEFAULT_TIMEOUT_MS, Math.ceil(source.deb.size / MIN_DOWNLOAD_RATE) * 1000) : DEFAULT_TIMEOUT_MS;
+}
+
+async function downloadFrom(url: string, source: FileSource, options: ResolveOptions): Promise<Uint8Array> {
+  const timeoutMs = options.timeoutMs ?? downloadDeadline(source);
   const signal = AbortSignal.timeout(timeoutMs);
-  const fetchFn = options.fetch ?? globalThis.fetch;
   try {
-    const response = await fetchFn(file.source.url, { signal, redirect: 'follow' });
-    if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
+    const response = await fetchFollowing(url, signal, options.fetch ?? globalThis.fetch);
     const body = await boundedBody(response, options.maxDownloadBytes ?? MAX_DOWNLOAD_BYTES);
-    return file.source.kind === 'raw' ? body : await extractDebMember(body, file.source.member, signal);
+    if (source.kind === 'raw') return body;
+    await checkPackage(body, source.deb);
+    return await extractDebMember(body, source.member, signal);
   } catch (error) {
     // Without a cause: describeError would prefer the vaguer "operation was aborted".
     if (signal.aborted) throw new Error(`timed out after ${timeoutMs / 1000} s`);
@@ -353,24 +387,71 @@ async function download(file: KernelFile, options: ResolveOptions): Promise<Uint
   }
 }
 
-/** A response's body, refused as soon as it passes `limit` bytes (a server that never stops sending must not fill memory). */
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/** fetch, following at most MAX_REDIRECTS redirects, to http(s) only; a response that is not 2xx is an error. */
+async function fetchFollowing(url: string, signal: AbortSignal, fetchFn: typeof fetch): Promise<Response> {
+  let current = url;
+  for (let redirects = 0; ; redirects++) {
+    const response = await fetchFn(current, { signal, redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (REDIRECT_STATUSES.has(response.status) && location !== null) {
+      await response.body?.cancel().catch(() => undefined);
+      if (redirects === MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects (the last to ${location})`);
+      const next = new URL(location, current);
+      if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new Error(`a redirect to ${next.protocol} (${location}), which is not HTTP`);
+      current = next.href;
+      continue;
+    }
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      const status = `HTTP ${response.status} ${response.statusText}`.trim();
+      throw new Error(redirects === 0 ? status : `${status} from ${current}, where it was redirected`);
+    }
+    return response;
+  }
+}
+
+/** A package must be the pinned one before dpkg-deb and tar are run on it. */
+async function checkPackage(body: Uint8Array, deb: { size: number; sha256: string }): Promise<void> {
+  if (body.length !== deb.size) throw new Error(`the package is ${body.length} bytes, not the ${deb.size} of the pinned one`);
+  const actual = await sha256Hex(body);
+  if (actual !== deb.sha256) throw new Error(`the package is not the pinned one (${hashMismatch(actual, deb.sha256)})`);
+}
+
+/**
+ * A response's body, refused as soon as it passes `limit` bytes (a server that
+ * never stops sending must not fill memory), and refused when it ends short of
+ * the Content-Length announced (a connection closed early).
+ */
 export async function boundedBody(response: Response, limit: number): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length') ?? NaN);
   if (declared > limit) throw new Error(`the server announced ${declared} bytes, more than the ${limitText(limit)} a kernel download may be`);
+  // fetch decodes a compressed body, whose length then differs from the announced one.
+  const encoding = response.headers.get('content-encoding');
+  const expected = Number.isSafeInteger(declared) && (encoding === null || encoding === 'identity') ? declared : undefined;
   if (!response.body) return new Uint8Array(0);
   const parts: Uint8Array[] = [];
   let total = 0;
   const reader = response.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      // Without a cause: describeError would prefer undici's "other side closed".
+      if (expected !== undefined) throw new Error(`the connection closed after ${total} of the ${expected} bytes announced`);
+      throw error;
+    }
+    if (chunk.done) break;
+    total += chunk.value.length;
     if (total > limit) {
       await reader.cancel();
       throw new Error(`the download passed the ${limitText(limit)} a kernel download may be`);
     }
-    parts.push(value);
+    parts.push(chunk.value);
   }
+  if (expected !== undefined && total !== expected) throw new Error(`the body was ${total} bytes, not the ${expected} announced`);
   return concat(parts);
 }
 

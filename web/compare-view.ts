@@ -4,6 +4,7 @@
  * result. The page's own machine is left alone.
  */
 import { KERNELS, type KernelId } from '../kernel-images/manifest.ts';
+import type { KernelRef } from '../kernel-images/user-kernel.ts';
 import type { Call } from '../harness/calls/model.ts';
 import { compareRows, runOnKernels, type Cell, type CompareRow, type KernelRun } from '../harness/reports/compare.ts';
 import { VERDICT_WORDS } from '../harness/reports/matrix.ts';
@@ -18,7 +19,9 @@ const MARK = { 'as-documented': ' ✓', differs: ' ✗', 'not-applicable': ' –
 
 export interface CompareDeps {
   /** A new machine for the kernel (restored from its snapshot when there is one). */
-  bootMachine: (kernel: KernelId) => Promise<Machine>;
+  bootMachine: (kernel: KernelRef) => Promise<Machine>;
+  /** The kernel image the user opened, if any: one more column, after the manifest's. */
+  userKernel: () => KernelRef | null;
   /** The call the Call tab describes, or why there is none. */
   currentCall: () => Call | string;
   tour: Scenario;
@@ -56,7 +59,8 @@ export class CompareView {
 
   private async run(scenario: Scenario): Promise<void> {
     if (this.running) return;
-    const kernels = [...this.checks].filter(([, c]) => c.checked).map(([k]) => k);
+    const user = this.deps.userKernel();
+    const kernels: KernelRef[] = [...[...this.checks].filter(([, c]) => c.checked).map(([k]) => k), ...(user ? [user] : [])];
     if (kernels.length === 0) {
       this.status.textContent = 'Choose at least one kernel.';
       return;
@@ -112,7 +116,7 @@ export class CompareView {
     if (failed.length) this.status.textContent += ` — did not run: ${failed.join('; ')}`;
   }
 
-  private cellButton(row: CompareRow, kernel: KernelId, cell: Cell, withClaims: boolean): HTMLButtonElement {
+  private cellButton(row: CompareRow, kernel: KernelRef, cell: Cell, withClaims: boolean): HTMLButtonElement {
     const b = el('button', `${cell.text}${withClaims ? MARK[cell.verdict] : ''}${cell.odd ? ' *' : ''}`);
     b.type = 'button';
     b.classList.add(cell.record.result.kind);

@@ -8,6 +8,7 @@ import initrd24Url from '../guest/images/initrd-2.4.ext2.gz?url';
 import initramfs61Url from '../guest/images/initramfs-6.1.cpio.gz?url';
 import tourText from '../scenarios/man-page-tour.json?raw';
 import { DEFAULT_KERNEL, isKernelId, KERNELS, type KernelId } from '../kernel-images/manifest.ts';
+import { MAX_USER_KERNEL_BYTES, readUserKernel, type KernelRef, type UserKernel } from '../kernel-images/user-kernel.ts';
 import { BrowserAssets } from '../browser/assets.ts';
 import { IndexedDbSnapshotStore } from '../browser/snapshot-store.ts';
 import { SnapshotCache } from '../harness/machine/snapshot.ts';
@@ -22,7 +23,7 @@ import { TourView } from './tour-view.ts';
 import { ConsoleView } from './console-view.ts';
 import { download, execHistoryEntry, historyEntry, historyLine, historyMarkdown, loadHistory, saveHistory, type HistoryEntry } from './history.ts';
 import { renderResult } from './result-card.ts';
-import { readLink, shareQuery, tooLongText } from './share-link.ts';
+import { imageLinkText, readLink, shareQuery, tooLongText, type ImageLink } from './share-link.ts';
 import './style.css';
 import { $ } from './dom.ts';
 
@@ -56,15 +57,33 @@ const consoleView = new ConsoleView($('terminal'), (data) => machine?.sendConsol
 
 for (const k of KERNELS) kernelSelect.append(new Option(`${k.id} — ${k.version}`, k.id));
 
+/** The kernel image the user opened or dropped on the page, if any: one more entry in the kernel list. */
+let userKernel: UserKernel | null = null;
+
 function currentKernel(): KernelId {
   return isKernelId(kernelSelect.value) ? kernelSelect.value : DEFAULT_KERNEL;
+}
+
+/** What the page runs: a manifest kernel, or the user's image when it is the one chosen. */
+function currentChoice(): KernelId | UserKernel {
+  return userKernel && kernelSelect.value === userKernel.id ? userKernel : currentKernel();
+}
+
+function choiceId(choice: KernelId | UserKernel): KernelRef {
+  return typeof choice === 'string' ? choice : choice.id;
+}
+
+/** A link names a user's image by version, sha256 and file name: the image itself cannot travel in it. */
+function linkKernel(): KernelId | ImageLink {
+  const c = currentChoice();
+  return typeof c === 'string' ? c : { id: c.id, sha256: c.sha256, file: c.label };
 }
 
 /** The form's verdict beside it, Run enabled only for a call that can be made, and the address bar kept as a link to it. */
 function refreshForm(): void {
   const r = callForm.refresh(notice);
   runButton.disabled = 'error' in r || busy || machine === null;
-  const link = 'call' in r ? shareQuery(currentKernel(), r.call, false) : null;
+  const link = 'call' in r ? shareQuery(linkKernel(), r.call, false) : null;
   window.history.replaceState(null, '', link && 'query' in link ? link.query : `?kernel=${encodeURIComponent(currentKernel())}`);
 }
 
@@ -75,7 +94,7 @@ function share(): void {
     shareOut.textContent = 'No link: the form does not hold a call that can be made yet.';
     return;
   }
-  const link = shareQuery(currentKernel(), r.call, true);
+  const link = shareQuery(linkKernel(), r.call, true);
   if ('tooLong' in link) {
     shareOut.textContent = tooLongText(link.tooLong);
     return;
@@ -119,7 +138,7 @@ function onEvent(e: MachineEvent): void {
   }
 }
 
-async function bootKernel(kernel: KernelId): Promise<void> {
+async function bootKernel(kernel: KernelId | UserKernel): Promise<void> {
   busy = true;
   refreshForm();
   await machine?.close();
@@ -166,8 +185,8 @@ async function bootKernel(kernel: KernelId): Promise<void> {
 /** A clean machine of the same kernel: a restore of a few milliseconds when the snapshot exists. */
 async function resetMachine(): Promise<void> {
   const m = machine;
-  if (!m || busy || m.kernel.id !== currentKernel()) {
-    await bootKernel(currentKernel());
+  if (!m || busy || m.kernel.id !== choiceId(currentChoice())) {
+    await bootKernel(currentChoice());
     return;
   }
   busy = true;
@@ -234,6 +253,9 @@ kernelSelect.value = link.kernel ?? DEFAULT_KERNEL;
 const linkProblems = [...link.problems, ...(link.call ? callForm.fill(link.call) : [])];
 // A link modlab cannot use as written is said, never guessed at: the form keeps its own values and nothing runs.
 if (linkProblems.length) notice = `This link cannot be used as it is, so nothing was run: ${linkProblems.join('; ')}. The form shows its own values there.`;
+/** A link made on a user's image waits for that image; the default kernel boots meanwhile. */
+let pendingImage: ImageLink | null = link.image;
+if (pendingImage && !linkProblems.length) notice = imageLinkText(pendingImage);
 
 $('call-form').addEventListener('input', () => {
   notice = '';
@@ -242,7 +264,54 @@ $('call-form').addEventListener('input', () => {
 });
 kernelSelect.addEventListener('change', () => {
   shareOut.textContent = '';
-  void bootKernel(currentKernel());
+  void bootKernel(currentChoice());
+});
+
+/**
+ * A kernel image of the user's own, from "Open a kernel image…" or dropped on
+ * the page: read here (the core reads its boot header), listed, and booted.
+ * What cannot be booted is said in the progress line, with nothing booted.
+ */
+async function openKernelImage(file: File): Promise<void> {
+  if (busy) return;
+  shareOut.textContent = '';
+  stages.length = 0;
+  try {
+    if (file.size > MAX_USER_KERNEL_BYTES) throw new Error(`${file.name} is ${file.size} bytes; a kernel image is at most ${MAX_USER_KERNEL_BYTES} bytes`);
+    const k = await readUserKernel(new Uint8Array(await file.arrayBuffer()), file.name);
+    userKernel = k;
+    kernelSelect.querySelector('option[data-user]')?.remove();
+    const option = new Option(`${k.id} — ${k.version.split(' ')[0] ?? ''} (${file.name})`, k.id);
+    option.dataset['user'] = '1';
+    kernelSelect.append(option);
+    kernelSelect.value = k.id;
+    const run = pendingImage !== null && pendingImage.sha256 === k.sha256 && link.run && linkProblems.length === 0;
+    if (pendingImage !== null && pendingImage.sha256 !== k.sha256) notice = `${file.name} is not the image the link was made on (its sha256 is ${k.sha256}, the link's ${pendingImage.sha256}); the call was not run.`;
+    else if (pendingImage !== null) notice = '';
+    pendingImage = null;
+    await bootKernel(k);
+    if (run) await runCall();
+  } catch (e) {
+    stage(`failed: ${errorText(e).split('\n')[0] ?? ''}`, true);
+  }
+}
+
+const kernelFileInput = $<HTMLInputElement>('kernel-file');
+$('open-kernel').addEventListener('click', () => kernelFileInput.click());
+kernelFileInput.addEventListener('change', () => {
+  const file = kernelFileInput.files?.[0];
+  kernelFileInput.value = '';
+  if (file) void openKernelImage(file);
+});
+// A file dropped anywhere on the page is taken as a kernel image (the browser would otherwise open it).
+document.addEventListener('dragover', (ev) => {
+  if (ev.dataTransfer?.types.includes('Files')) ev.preventDefault();
+});
+document.addEventListener('drop', (ev) => {
+  const file = ev.dataTransfer?.files[0];
+  if (!file) return;
+  ev.preventDefault();
+  void openKernelImage(file);
 });
 $('reset').addEventListener('click', () => void resetMachine());
 $('call-form').addEventListener('submit', (ev) => {
@@ -273,7 +342,9 @@ function showTab(t: (typeof tabs)[number]): void {
 for (const t of tabs) $(`tab-${t}`).addEventListener('click', () => showTab(t));
 const tour = parseScenario(tourText, 'scenarios/man-page-tour.json');
 new CompareView({
-  bootMachine: (kernel) => boot({ kernel, assets, snapshots }),
+  // The user's image is one more column when it has been opened.
+  bootMachine: (kernel) => boot({ kernel: userKernel && kernel === userKernel.id ? userKernel : kernel, assets, snapshots }),
+  userKernel: () => userKernel?.id ?? null,
   currentCall: () => {
     const r = callForm.check();
     return 'error' in r ? r.error : r.call;
@@ -315,6 +386,6 @@ if (codeHash) {
 renderHistory();
 refreshForm();
 void bootKernel(currentKernel()).then(() => {
-  // A link whose call the form could not show whole does not run: it would be another call.
-  if (link.run && linkProblems.length === 0) void runCall();
+  // A link whose call the form could not show whole does not run: it would be another call; nor one made on an image not yet opened.
+  if (link.run && linkProblems.length === 0 && pendingImage === null) void runCall();
 });

@@ -5,24 +5,43 @@
  * parameter names and still open the same call.
  */
 import { isKernelId, KERNEL_IDS, type KernelId } from '../kernel-images/manifest.ts';
+import { isUserKernelId, type UserKernelId } from '../kernel-images/user-kernel.ts';
 import { MAX_LINK_NAME, quote } from '../harness/calls/args.ts';
 import { CALL_SPECS, callFromParams, callSpec, callToParams, type Call } from '../harness/calls/model.ts';
 
 /** The query string of a link, or the argument too long to go into one. */
 export type ShareQuery = { query: string } | { tooLong: string };
 
+/**
+ * A user's kernel image as a link names it: a link cannot carry the image,
+ * so it says which version, which bytes (sha256) and which file to open.
+ */
+export interface ImageLink {
+  id: UserKernelId;
+  sha256: string;
+  file: string;
+}
+
+/** File names a link repeats: short, a base name, and nothing a page or terminal would act on. */
+function isLinkFileName(file: string): boolean {
+  return file.length >= 1 && file.length <= 128 && [...file].every((c) => c.charCodeAt(0) >= 0x20 && c !== '\u007f' && c !== '/' && c !== '\\');
+}
+
 /** `run` asks the page to make the call as soon as the kernel is up. */
-export function shareQuery(kernel: KernelId, call: Call, run: boolean): ShareQuery {
+export function shareQuery(kernel: KernelId | ImageLink, call: Call, run: boolean): ShareQuery {
   const p = callToParams(call);
   if ('tooLong' in p) return p;
-  const q = new URLSearchParams([['kernel', kernel], ...p.params]);
+  const named: Array<[string, string]> = typeof kernel === 'string' ? [['kernel', kernel]] : [['kernel', kernel.id], ['sha256', kernel.sha256], ['file', kernel.file]];
+  const q = new URLSearchParams([...named, ...p.params]);
   if (run) q.set('run', '1');
   return { query: `?${q.toString()}` };
 }
 
 export interface LinkRequest {
-  /** null when the link names no kernel modlab knows. */
+  /** null when the link names no kernel modlab knows (or a user's image: see image). */
   kernel: KernelId | null;
+  /** The user's kernel image the link was made on, which the page must be given again. */
+  image: ImageLink | null;
   /** The call as scenario JSON for the form to show and check; null when the link names no call modlab knows. */
   call: Record<string, unknown> | null;
   run: boolean;
@@ -65,7 +84,9 @@ export function readLink(search: string): LinkRequest {
   const kernel = q.get('kernel');
   const callName = q.get('call');
   const problems: string[] = [];
-  if (kernel !== null && !isKernelId(kernel)) problems.push(`the link asks for kernel ${quote(kernel)}, which modlab does not have (it has ${KERNEL_IDS.join(', ')})`);
+  const image = kernel !== null && isUserKernelId(kernel) ? imageLink(kernel, q.get('sha256'), q.get('file')) : null;
+  if (kernel !== null && isUserKernelId(kernel) && image === null) problems.push(`the link names a kernel image of its own, ${quote(kernel)}, without a valid sha256 and file name`);
+  else if (kernel !== null && !isKernelId(kernel) && !isUserKernelId(kernel)) problems.push(`the link asks for kernel ${quote(kernel)}, which modlab does not have (it has ${KERNEL_IDS.join(', ')})`);
   if (callName !== null && !callSpec(callName)) problems.push(`the link asks for the call ${quote(callName)}, which modlab does not make (it makes ${CALL_SPECS.map((c) => c.name).join(', ')})`);
   if (callName === null) {
     const given = [...ARG_PARAMS].filter((p) => q.has(p));
@@ -73,10 +94,22 @@ export function readLink(search: string): LinkRequest {
   }
   return {
     kernel: kernel !== null && isKernelId(kernel) ? kernel : null,
+    image,
     call: callFromParams((name) => q.get(name)),
     run: q.get('run') === '1',
     problems,
   };
+}
+
+function imageLink(id: UserKernelId, sha256: string | null, file: string | null): ImageLink | null {
+  // The id is shown on the page: the same characters readUserKernel allows.
+  if (!/^file:[A-Za-z0-9._+-]{1,64}$/.test(id) || sha256 === null || !/^[0-9a-f]{64}$/.test(sha256) || file === null || !isLinkFileName(file)) return null;
+  return { id, sha256, file };
+}
+
+/** What the page says for a link made on a user's kernel image: which file to open. */
+export function imageLinkText(image: ImageLink): string {
+  return `This link was made on a kernel image of its own, ${image.id} (sha256 ${image.sha256}), opened from a file named ${quote(image.file)}. A link cannot carry the image: open that file with "Open a kernel image…" or drop it on the page, and the call runs on it.`;
 }
 
 /** Why a call has no link, in words for the page. */

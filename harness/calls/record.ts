@@ -4,7 +4,7 @@
  * these; the JSON shape (reports/step-report.ts) is made from them only at
  * the edge (--json, history, export).
  */
-import type { KernelId } from '../../kernel-images/manifest.ts';
+import type { KernelRef } from '../../kernel-images/user-kernel.ts';
 import type { CrashKind } from '../errors.ts';
 import type { CallData } from './buffers.ts';
 import { errnoName, isErrorReturn } from './errno.ts';
@@ -26,7 +26,7 @@ export interface CallRecord {
   kind: 'call';
   /** The call as sent (a module's size or image filled in). */
   call: Call;
-  kernel: KernelId;
+  kernel: KernelRef;
   /** 1 for the first machine; each recovery after a crash brings up the next. */
   machine: number;
   result: CallResult;
@@ -49,7 +49,7 @@ export interface LinkRecord {
   size: number;
   result: { kind: 'linked'; image: Uint8Array } | { kind: 'errno'; errno: number; errnoName: string };
   report: LinkReport;
-  kernel: KernelId;
+  kernel: KernelRef;
   machine: number;
   elapsedMs: number;
 }
@@ -76,7 +76,7 @@ export interface ExecRecord {
   /** argv after argv[0]. */
   args: string[];
   uid: number;
-  kernel: KernelId;
+  kernel: KernelRef;
   /** The machine it ran on (1 for the first; a crash brings up the next). */
   machine: number;
   result: ExecResult;

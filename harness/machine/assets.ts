@@ -3,12 +3,13 @@
  * to supply it. The core never touches files or URLs itself.
  */
 import { ImageError } from '../errors.ts';
-import type { KernelId, KernelImage } from '../../kernel-images/manifest.ts';
+import type { KernelId } from '../../kernel-images/manifest.ts';
+import type { BootKernel, KernelRef, UserKernel } from '../../kernel-images/user-kernel.ts';
 import { sha256Hex } from '../../kernel-images/sha256.ts';
 import { IMAGE_SHA256 } from './guest-image-sha256.ts';
 
 export interface BootAssets {
-  kernel: KernelImage;
+  kernel: BootKernel;
   /** A bzImage v86 can boot (length a multiple of 4). */
   bzimage: Uint8Array;
   /** The initial root file system with the agent as init. */
@@ -20,8 +21,11 @@ export interface BootAssets {
   wasmPath: string;
 }
 
+/** A manifest kernel by id, or a user's image already read (its bzImage is in hand; the initrd and BIOS are the target's). */
+export type KernelSource = KernelId | UserKernel;
+
 export interface AssetProvider {
-  load(kernel: KernelId): Promise<BootAssets>;
+  load(kernel: KernelSource): Promise<BootAssets>;
 }
 
 /** v86 wants ArrayBuffers of exactly the image's length. */
@@ -35,15 +39,17 @@ export function exactBuffer(bytes: Uint8Array): ArrayBuffer {
  * Wraps a loader so that each kernel's assets are fetched once per page or
  * process; a failed load is forgotten so the next boot tries again.
  */
-export function onceEach(load: (kernel: KernelId) => Promise<BootAssets>): AssetProvider {
-  const cache = new Map<KernelId, Promise<BootAssets>>();
+export function onceEach(load: (kernel: KernelSource) => Promise<BootAssets>): AssetProvider {
+  const cache = new Map<string, Promise<BootAssets>>();
   return {
     load(kernel) {
-      let p = cache.get(kernel);
+      // A user's image by its bytes: two files reporting one version are still two kernels.
+      const key = typeof kernel === 'string' ? kernel : `${kernel.id}@${kernel.sha256}`;
+      let p = cache.get(key);
       if (!p) {
         p = load(kernel);
-        p.catch(() => cache.delete(kernel));
-        cache.set(kernel, p);
+        p.catch(() => cache.delete(key));
+        cache.set(key, p);
       }
       return p;
     },
@@ -57,7 +63,7 @@ export const BIOS_SHA256 = '3a3c564433b066fb9fa12a0cb71797105e90155cfed70a0891f3
  * Checks the initrd and BIOS a target loaded against their known sha256, so a
  * truncated or corrupt file is named instead of booting into nonsense.
  */
-export async function verifyGuestFiles(kernel: KernelId, initrdName: string, initrd: Uint8Array, bios: Uint8Array): Promise<void> {
+export async function verifyGuestFiles(kernel: KernelRef, initrdName: string, initrd: Uint8Array, bios: Uint8Array): Promise<void> {
   const expected: readonly string[] = IMAGE_SHA256[initrdName] ?? [];
   const got = await sha256Hex(initrd);
   if (!expected.includes(got)) {

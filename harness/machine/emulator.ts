@@ -4,13 +4,13 @@
  * agent up within a deadline, by booting or by restoring a snapshot.
  */
 import { V86 } from 'v86';
-import type { KernelImage } from '../../kernel-images/manifest.ts';
+import { isUserKernelId, type BootKernel } from '../../kernel-images/user-kernel.ts';
 import type { BootAssets } from './assets.ts';
 import { AgentClient } from '../agent/client.ts';
 import { BootError, CrashError, TransportError, type CrashKind } from '../errors.ts';
 import { detectCrash } from './crash.ts';
 import type { Snapshot } from './snapshot.ts';
-import { ALL_TUNINGS, applyDeviceTuning, clearSerialInput, hasBulkWindow, setJit, v86Options, type Tuning } from './v86-config.ts';
+import { ALL_TUNINGS, applyDeviceTuning, catchEmulatorFault, clearSerialInput, hasBulkWindow, setJit, v86Options, type Tuning } from './v86-config.ts';
 
 /** Kernel messages are kept up to this many characters; crash excerpts come from the tail. */
 const CONSOLE_KEEP = 256 * 1024;
@@ -55,12 +55,18 @@ export class Emulator {
   private readonly crashTextWaiters = new Set<(kind: CrashKind) => void>();
 
   private constructor(
-    readonly kernel: KernelImage,
+    readonly kernel: BootKernel,
     private readonly v86: V86,
     private readonly options: EmulatorOptions,
   ) {
     v86.add_listener('serial1-output-byte', (b) => this.agent.feedByte(b));
     v86.add_listener('serial0-output-byte', (b) => this.consoleByte(b));
+  }
+
+  /** The guest did something v86 cannot emulate: whoever waits on the agent hears it at once, not at a deadline. */
+  private onFault(e: unknown): void {
+    const what = e instanceof Error ? e.message : String(e);
+    this.agent.close(new TransportError(`v86 stopped the machine: the guest ran into something v86 does not emulate (${what})`, 'closed'));
   }
 
   private newAgent(): AgentClient {
@@ -80,6 +86,8 @@ export class Emulator {
     try {
       await emu.loaded(options.bootTimeoutMs);
       applyDeviceTuning(v86, tunings);
+      // Only now: v86 builds its CPU once the wasm has loaded.
+      catchEmulatorFault(v86, (e) => emu.onFault(e));
       if (snapshot) {
         await emu.restore(snapshot);
       } else {
@@ -91,8 +99,7 @@ export class Emulator {
       const tail = emu.consoleTail(1500);
       await emu.destroy();
       if (snapshot) throw e;
-      const why = e instanceof CrashError ? `the kernel crashed while booting (${e.crash})` : e instanceof TransportError ? e.message : String(e);
-      throw new BootError(`Kernel ${assets.kernel.id} did not boot to the agent: ${why}. Last console output:\n${tail}`);
+      throw new BootError(bootFailure(assets.kernel, e, tail, options.bootTimeoutMs));
     }
   }
 
@@ -258,4 +265,33 @@ export class Emulator {
     this.agent.close(new TransportError('the machine was shut down', 'closed'));
     await this.v86.destroy();
   }
+}
+
+/** Console lines quoted when a boot fails: enough for the last messages, not the whole log. */
+const FAILURE_LINES = 20;
+
+/**
+ * The sentence for a boot that did not reach the agent. A deadline passed in
+ * silence and one passed after kernel messages are different failures; for a
+ * user's kernel each says what its build may lack.
+ */
+export function bootFailure(kernel: BootKernel, e: unknown, consoleTail: string, timeoutMs: number): string {
+  const lines = consoleTail.split(/\r?\n/).filter((l) => l.trim() !== '').slice(-FAILURE_LINES).join('\n');
+  const user = isUserKernelId(kernel.id);
+  const head = `Kernel ${kernel.id} did not boot to the agent`;
+  if (e instanceof TransportError && e.reason === 'timeout') {
+    const secs = `${Math.round(timeoutMs / 1000)} s`;
+    if (lines === '') {
+      return `${head}: it printed nothing on the serial console (ttyS0) within ${secs}` + (user ? '; the kernel may lack a built-in serial console (CONFIG_SERIAL_CONSOLE, an 8250/16550 driver compiled in, not a module) or initrd support (CONFIG_BLK_DEV_INITRD).' : '.');
+    }
+    const hint = user
+      ? `; the kernel may lack initrd support (CONFIG_BLK_DEV_INITRD${kernel.initrd === 'ext2' ? ' with ext2 and the RAM disk built in' : ', an initramfs'}) or a built-in serial driver for ttyS1, where the agent talks`
+      : '';
+    return `${head}: it booted, but modlab's agent never came up within ${secs}${hint}. Last console lines:\n${lines}`;
+  }
+  const why = e instanceof CrashError ? `the kernel crashed while booting (${e.crash})` : e instanceof TransportError ? e.message : String(e);
+  let hint = '';
+  if (user && e instanceof CrashError) hint = `; the kernel may lack initrd support (CONFIG_BLK_DEV_INITRD${kernel.initrd === 'ext2' ? ' with ext2 and the RAM disk built in' : ''}) or need options modlab does not give`;
+  else if (user && e instanceof TransportError) hint = '; the image may be damaged or built for another machine (modlab boots i386 kernels)';
+  return `${head}: ${why}${hint}. ${lines === '' ? 'The serial console (ttyS0) stayed silent.' : `Last console lines:\n${lines}`}`;
 }

@@ -6,7 +6,8 @@
  * snapshot of the first one taken at agent-ready (see snapshot.ts), so a
  * reset costs milliseconds rather than a boot.
  */
-import { DEFAULT_KERNEL, findKernel, KERNEL_IDS, type KernelId, type KernelImage } from '../../kernel-images/manifest.ts';
+import { DEFAULT_KERNEL, findKernel, KERNEL_IDS, type KernelImage } from '../../kernel-images/manifest.ts';
+import { isUserKernelId, type BootKernel, type KernelRef, type UserKernel } from '../../kernel-images/user-kernel.ts';
 import type { ModuleName, NameArg } from '../calls/args.ts';
 import { callData } from '../calls/buffers.ts';
 import { errnoName } from '../calls/errno.ts';
@@ -14,7 +15,7 @@ import { parseLinkReport } from '../calls/link-report.ts';
 import { checkCall, toWire, type Call } from '../calls/model.ts';
 import { resultFromEax, type CallRecord, type CallResult, type ExecRecord, type ExecResult, type LinkRecord } from '../calls/record.ts';
 import { BootError, CrashError, InputError, TransportError, type CrashKind } from '../errors.ts';
-import type { AssetProvider, BootAssets } from './assets.ts';
+import type { AssetProvider, BootAssets, KernelSource } from './assets.ts';
 import { CRASH_GRACE_MS, Emulator } from './emulator.ts';
 import { execResult, planExec, programsLine, runProgram, type ExecOptions, type ExecPlan } from './exec.ts';
 import { linkModule, linkObject, moduleNameProblem, objectProblem, resolveModuleArgs, userObjectPath, writeObject } from './insmod.ts';
@@ -23,9 +24,10 @@ import { snapshotKey, type Snapshot, type SnapshotCache } from './snapshot.ts';
 import { ALL_TUNINGS, type Tuning } from './v86-config.ts';
 
 export interface BootOptions {
-  kernel?: string;
+  /** A manifest kernel's id (checked here), or a user's image read by readUserKernel. */
+  kernel?: string | UserKernel;
   assets: AssetProvider;
-  /** Deadline for a boot to reach the agent (default 120 s: 6.1 alone takes ~15 s). */
+  /** Deadline for a boot to reach the agent (default 120 s: 6.1 alone takes ~15 s; a user's kernel 60 s). */
   bootTimeoutMs?: number;
   /** Deadline for one call to come back (default 15 s). */
   callTimeoutMs?: number;
@@ -42,10 +44,10 @@ export interface BootOptions {
 }
 
 export type MachineEvent =
-  | { type: 'booting'; kernel: KernelId; generation: number }
-  | { type: 'ready'; kernel: KernelId; generation: number; bootMs: number; release: string; restored: boolean }
-  | { type: 'crashed'; kernel: KernelId; generation: number; crash: string }
-  | { type: 'recovered'; kernel: KernelId; generation: number };
+  | { type: 'booting'; kernel: KernelRef; generation: number }
+  | { type: 'ready'; kernel: KernelRef; generation: number; bootMs: number; release: string; restored: boolean }
+  | { type: 'crashed'; kernel: KernelRef; generation: number; crash: string }
+  | { type: 'recovered'; kernel: KernelRef; generation: number };
 
 /** How long a ping may take when the console read like a crash but the call answered. */
 const PROBE_MS = 1000;
@@ -60,10 +62,16 @@ function kernelById(id: string): KernelImage {
   return k;
 }
 
+/**
+ * A user's kernel gets less time than the manifest's slowest (6.1, ~15 s): one
+ * that prints nothing, or never starts the agent, is told so within a minute.
+ */
+export const USER_KERNEL_BOOT_MS = 60_000;
+
 export async function boot(options: BootOptions): Promise<Machine> {
-  const kernel = kernelById(options.kernel ?? DEFAULT_KERNEL);
-  const assets = await options.assets.load(kernel.id);
-  const machine = new Machine(kernel, assets, options);
+  const source: KernelSource = typeof options.kernel === 'object' ? options.kernel : kernelById(options.kernel ?? DEFAULT_KERNEL).id;
+  const assets = await options.assets.load(source);
+  const machine = new Machine(assets.kernel, assets, options);
   await machine.reset();
   return machine;
 }
@@ -83,11 +91,11 @@ export class Machine {
   private readonly tunings: readonly Tuning[];
 
   constructor(
-    readonly kernel: KernelImage,
+    readonly kernel: BootKernel,
     private readonly assets: BootAssets,
     private readonly options: BootOptions,
   ) {
-    this.bootTimeoutMs = options.bootTimeoutMs ?? 120_000;
+    this.bootTimeoutMs = options.bootTimeoutMs ?? (isUserKernelId(kernel.id) ? USER_KERNEL_BOOT_MS : 120_000);
     this.callTimeoutMs = options.callTimeoutMs ?? 15_000;
     this.tunings = options.tunings ?? ALL_TUNINGS;
   }

@@ -102,7 +102,8 @@ async function computeKey(assets: BootAssets, tunings: readonly Tuning[]): Promi
     bios,
   });
   const digest = await sha256Hex(new TextEncoder().encode(shape));
-  return `${assets.kernel.id}-${digest.slice(0, 32)}`;
+  // The key names a file: a user's kernel's id (file:2.4.27-…) loses its colon; its bytes are in the digest.
+  return `${assets.kernel.id.replace(/[^A-Za-z0-9._+-]/g, '_')}-${digest.slice(0, 32)}`;
 }
 
 export async function encodeSnapshot(s: Snapshot): Promise<Uint8Array> {

@@ -4,7 +4,7 @@
  * beside what the man page claims when the step says. Environment-free: the
  * caller boots the machines (Node and the browser do it the same way).
  */
-import { findKernel, type KernelId } from '../../kernel-images/manifest.ts';
+import { refHasCreateModule, type KernelRef } from '../../kernel-images/user-kernel.ts';
 import { callText } from '../calls/model.ts';
 import { outcomeClass, type CallRecord } from '../calls/record.ts';
 import type { ManPageClaim, Scenario, StepAnnotation } from '../calls/scenario.ts';
@@ -15,8 +15,8 @@ import { retText } from './text.ts';
 
 /** A kernel's whole run, or why it could not run: its image is missing or corrupt, it did not boot, or else. */
 export type KernelRun =
-  | { kernel: KernelId; steps: RunStep[] }
-  | { kernel: KernelId; error: string; reason: 'image' | 'boot' | 'other' };
+  | { kernel: KernelRef; steps: RunStep[] }
+  | { kernel: KernelRef; error: string; reason: 'image' | 'boot' | 'other' };
 
 /**
  * How a cell compares with the man page: as documented; different (another
@@ -40,7 +40,7 @@ export interface CompareRow {
   call: string;
   annotation: StepAnnotation;
   /** null where the kernel did not run (see the run's error). */
-  cells: Partial<Record<KernelId, Cell | null>>;
+  cells: Partial<Record<KernelRef, Cell | null>>;
   /**
    * Whether the kernels answered differently (any address counts as the same
    * answer). Kernels without create_module are left out of the comparison
@@ -65,18 +65,17 @@ function errnoOf(r: CallRecord): string | null {
   return r.result.kind === 'errno' && r.result.during === 'call' ? r.result.errnoName : null;
 }
 
-export function verdict(claim: ManPageClaim | null, kernelId: KernelId, r: CallRecord): Verdict {
+export function verdict(claim: ManPageClaim | null, kernelId: KernelRef, r: CallRecord): Verdict {
   if (!claim) return 'undocumented';
-  const kernel = findKernel(kernelId);
   // Where the call is gone, the page's ENOSYS line is its answer to every step.
-  if (kernel && !kernel.hasCreateModule) return errnoOf(r) === 'ENOSYS' ? 'as-documented' : 'differs';
+  if (!refHasCreateModule(kernelId)) return errnoOf(r) === 'ENOSYS' ? 'as-documented' : 'differs';
   if (claim.errno === 'ENOSYS') return 'not-applicable';
   if (claim.errno === null) return r.result.kind === 'success' ? 'as-documented' : 'differs';
   return errnoOf(r) === claim.errno ? 'as-documented' : 'differs';
 }
 
 export function compareRows(scenario: Scenario, runs: readonly KernelRun[]): CompareRow[] {
-  const withCall = runs.filter((r) => findKernel(r.kernel)?.hasCreateModule);
+  const withCall = runs.filter((r) => refHasCreateModule(r.kernel));
   const compared = new Set((withCall.length >= 2 ? withCall : runs).map((r) => r.kernel));
   return scenario.steps.map((call, step) => {
     const annotation = scenario.annotations[step] ?? { note: null, manPage: null };
@@ -96,7 +95,7 @@ export function compareRows(scenario: Scenario, runs: readonly KernelRun[]): Com
     const differs = counts.size > 1;
     if (differs) {
       const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-      for (const [k, c] of Object.entries(cells)) if (c && compared.has(k as KernelId) && outcomeClass(c.record) !== common) c.odd = true;
+      for (const [k, c] of Object.entries(cells)) if (c && compared.has(k as KernelRef) && outcomeClass(c.record) !== common) c.odd = true;
     }
     return { step, call: described || callText(call), annotation, cells, differs };
   });
@@ -109,9 +108,9 @@ export function compareRows(scenario: Scenario, runs: readonly KernelRun[]): Com
  * becomes an error entry; the others still run.
  */
 export async function runOnKernels(
-  kernels: readonly KernelId[],
+  kernels: readonly KernelRef[],
   scenario: Scenario,
-  bootKernel: (kernel: KernelId) => Promise<Machine>,
+  bootKernel: (kernel: KernelRef) => Promise<Machine>,
   concurrency = 2,
   onRun?: (run: KernelRun) => void,
 ): Promise<KernelRun[]> {
@@ -120,7 +119,7 @@ export async function runOnKernels(
   const worker = async (): Promise<void> => {
     while (next < kernels.length) {
       const i = next++;
-      const kernel = kernels[i] as KernelId;
+      const kernel = kernels[i] as KernelRef;
       let run: KernelRun;
       try {
         const machine = await bootKernel(kernel);

@@ -2,7 +2,7 @@
  * The comparison matrix as text (`modlab compare`, `modlab tour`) and as JSON
  * lines (`--json`): one row per step, one column per kernel.
  */
-import { findKernel, type KernelId } from '../../kernel-images/manifest.ts';
+import { refHasCreateModule, type KernelRef } from '../../kernel-images/user-kernel.ts';
 import type { CompareRow, KernelRun, Verdict } from './compare.ts';
 import type { RunStep } from './run.ts';
 import { stepReport } from './step-report.ts';
@@ -41,7 +41,7 @@ function claimText(row: CompareRow): string {
 export function formatMatrix(rows: readonly CompareRow[], runs: readonly KernelRun[]): string {
   const kernels = runs.map((r) => r.kernel);
   const withClaims = rows.some((r) => r.annotation.manPage);
-  const cell = (row: CompareRow, k: KernelId): string => {
+  const cell = (row: CompareRow, k: KernelRef): string => {
     const c = row.cells[k];
     if (!c) return 'did not run';
     const mark = `${withClaims ? MARK[c.verdict] : ''}${c.odd ? '*' : ''}`;
@@ -62,7 +62,7 @@ export function formatMatrix(rows: readonly CompareRow[], runs: readonly KernelR
     lines.push(parts.join('  ').trimEnd());
   });
   lines.push('');
-  const noCall = kernels.filter((k) => !findKernel(k)?.hasCreateModule);
+  const noCall = kernels.filter((k) => !refHasCreateModule(k));
   lines.push(
     `≠ the kernels answered differently, * the odd one out (any address counts as the same answer${noCall.length && noCall.length < kernels.length - 1 ? `; ${noCall.join(', ')}, without create_module, left out` : ''})`,
   );
@@ -75,11 +75,21 @@ export function formatMatrix(rows: readonly CompareRow[], runs: readonly KernelR
       const said = c ? `${c.errno ?? 'success'}: “${c.says}”` : 'not in the man page';
       lines.push(`${String(row.step).padStart(4)}  ${printableLine(said)}`);
       if (row.annotation.note) lines.push(`      ${printableLine(row.annotation.note)}`);
+      if (c?.errno === 'ENOSYS') lines.push(`      ${boundaryLine(row, kernels)}`);
       const crashes = Object.entries(row.cells).filter((e): e is [string, NonNullable<(typeof e)[1]>] => e[1]?.record.result.kind === 'crash');
       for (const [k, c] of crashes) lines.push(`      ${k}: ${printableLine(firstCrashLine(c.record))}`);
     }
   }
   return lines.join('\n');
+}
+
+/** The man page's 2.6 boundary, kernel by kernel: which ones still have the call and what each answered. */
+function boundaryLine(row: CompareRow, kernels: readonly KernelRef[]): string {
+  const answers = (side: readonly KernelRef[]): string =>
+    side.length ? side.map((k) => `${k} ${printableLine(row.cells[k]?.text ?? 'did not run')}`).join(', ') : 'none here';
+  const before = kernels.filter((k) => refHasCreateModule(k));
+  const after = kernels.filter((k) => !refHasCreateModule(k));
+  return `before 2.6 (the call exists): ${answers(before)}; 2.6 and later (gone): ${answers(after)}`;
 }
 
 /** The line of the console that names the crash, for the notes under the matrix. */

@@ -24,6 +24,7 @@ const EXPECTED: Record<string, string[]> = {
   '2.4.20': ['ok', 'EEXIST', 'EFAULT', 'EFAULT', 'EINVAL', 'EINVAL', 'EPERM', 'oops', 'ENOENT'],
   '2.4.27': ['ok', 'EEXIST', 'EFAULT', 'EFAULT', 'EINVAL', 'EINVAL', 'EPERM', 'ENOMEM', 'ok'],
   '2.4.18': ['ok', 'EEXIST', 'EFAULT', 'EFAULT', 'EINVAL', 'EINVAL', 'EPERM', 'oops', 'ENOENT'],
+  '2.6.17': ['ENOSYS', 'ENOSYS', 'ENOSYS', 'ENOSYS', 'ENOSYS', 'ENOSYS', 'ENOSYS', 'ENOSYS', 'ENOENT'],
   '6.1': ['ENOSYS', 'ENOSYS', 'ENOSYS', 'ENOSYS', 'ENOSYS', 'ENOSYS', 'ENOSYS', 'ENOSYS', 'ENOENT'],
 };
 
@@ -62,7 +63,7 @@ test('modlab kernels lists every kernel and whether its image is here', LONG, as
   const r = await modlab(['kernels', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; available: boolean; default: boolean });
-  assert.deepEqual(rows.map((k) => k.id), ['2.4.20', '2.4.27', '2.4.18', '6.1']);
+  assert.deepEqual(rows.map((k) => k.id), ['2.4.18', '2.4.20', '2.4.27', '2.6.17', '6.1']);
   assert.equal(rows.filter((k) => k.default).map((k) => k.id)[0], '2.4.20');
   for (const k of rows) assert.equal(k.available, true, `${k.id} should be available from the cache or mirror`);
 });

@@ -240,7 +240,7 @@ test('scenarios: each mistake is named with its step and field', () => {
     ['{', /not valid JSON/],
     [[], /must be a JSON object/],
     [{ steps: [] }, /non-empty array/],
-    [{ kernel: '2.6.0', steps: [{}] }, /"kernel" "2.6.0" is not a kernel modlab knows; choose one of 2.4.20, 2.4.27, 2.4.18, 6.1/],
+    [{ kernel: '2.6.0', steps: [{}] }, /"kernel" "2.6.0" is not a kernel modlab knows; choose one of 2.4.18, 2.4.20, 2.4.27, 2.6.17, 6.1/],
     [{ kernel: 'constructor', steps: [{}] }, /"kernel" "constructor" is not a kernel modlab knows/],
     [{ steps: [{ call: 'frob_module', name: 'x' }] }, /step 0: "call" must be one of create_module, delete_module, init_module, query_module, get_kernel_syms/],
     [{ steps: [{ call: 'toString', name: 'x' }] }, /step 0: "call" must be one of create_module/],

@@ -25,7 +25,7 @@ function scenario(content: unknown): string {
 }
 
 const refusals: Array<[string, string[], RegExp]> = [
-  ['unknown kernel', ['call', 'create_module', 'x', '4096', '--kernel', '2.6.9'], /--kernel "2\.6\.9" is not a kernel modlab knows; choose one of 2\.4\.20, 2\.4\.27, 2\.4\.18, 6\.1/],
+  ['unknown kernel', ['call', 'create_module', 'x', '4096', '--kernel', '2.6.9'], /--kernel "2\.6\.9" is not a kernel modlab knows; choose one of 2\.4\.18, 2\.4\.20, 2\.4\.27, 2\.6\.17, 6\.1/],
   ['malformed size', ['call', 'create_module', 'x', '12k'], /SIZE must be a number in decimal or 0x hex, got "12k"/],
   ['size above 32 bits', ['call', 'create_module', 'x', '0x100000000'], /SIZE must be between 0 and 4294967295/],
   ['negative uid', ['call', 'create_module', 'x', '1', '--uid', '-1'], /--uid must be a number/],

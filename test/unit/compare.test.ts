@@ -80,3 +80,19 @@ test('the text matrix marks rows, odd cells and verdicts; the JSON has a field p
   assert.deepEqual(Object.keys(json[1] ?? {}), ['step', 'call', 'differs', 'manPage', 'note', '2.4.20', '2.4.27', '2.4.18', '6.1']);
   assert.equal((json[2]?.['2.4.27'] as { verdict: string }).verdict, 'undocumented');
 });
+
+test("the man page's ENOSYS row says which kernels are before 2.6 and which after, with each one's answer", () => {
+  const boundary = parseScenario(JSON.stringify({
+    steps: [{ call: 'create_module', name: 'current', size: 4096, manPage: { errno: 'ENOSYS', says: 'not supported (Linux 2.6 or later)' } }],
+  }));
+  const five: KernelRun[] = [
+    { kernel: '2.4.18', steps: [report('2.4.18', 0, '0xc880f000')] },
+    { kernel: '2.4.27', steps: [report('2.4.27', 0, '0xc880d000')] },
+    { kernel: '2.6.17', steps: [report('2.6.17', 0, 'ENOSYS')] },
+    { kernel: '6.1', steps: [report('6.1', 0, 'ENOSYS')] },
+  ];
+  const text = formatMatrix(compareRows(boundary, five), five);
+  assert.match(text, /before 2\.6 \(the call exists\): 2\.4\.18 0xc880f000, 2\.4\.27 0xc880d000; 2\.6 and later \(gone\): 2\.6\.17 ENOSYS, 6\.1 ENOSYS$/m);
+  // Only that row gets the line.
+  assert.doesNotMatch(formatMatrix(compareRows(scenario, runs), runs), /before 2\.6/);
+});

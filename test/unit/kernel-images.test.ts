@@ -16,8 +16,9 @@ import assert from 'node:assert/strict';
 
 import { bootableKernel, bootProtocolVersion } from '../../kernel-images/bzimage.ts';
 import { ImageError } from '../../harness/errors.ts';
-import { DEFAULT_KERNEL, findKernel, isKernelId, KERNEL_IDS, KERNELS, type KernelImage } from '../../kernel-images/manifest.ts';
+import { DEFAULT_KERNEL, findKernel, isKernelId, KERNEL_IDS, KERNELS, type KernelFile, type KernelImage } from '../../kernel-images/manifest.ts';
 import {
+  downloadKernelFile,
   kernelAvailability,
   resolveBootableKernel,
   resolveKernelFile,
@@ -98,8 +99,8 @@ function syntheticKernel(options: { length: number; setupSects?: number; syssize
 
 // --- manifest --------------------------------------------------------------
 
-test('manifest lists the four kernels in order, with pinned sources', () => {
-  assert.deepEqual(KERNEL_IDS, ['2.4.20', '2.4.27', '2.4.18', '6.1']);
+test('manifest lists the five kernels by version, with pinned sources', () => {
+  assert.deepEqual(KERNEL_IDS, ['2.4.18', '2.4.20', '2.4.27', '2.6.17', '6.1']);
   assert.deepEqual(
     KERNELS.map((k) => k.id),
     KERNEL_IDS,
@@ -114,9 +115,15 @@ test('manifest lists the four kernels in order, with pinned sources', () => {
     }
     assert.equal(image.hasCreateModule, image.series === '2.4');
   }
+  const deb = 'linux-image-6.1.0-50-686_6.1.176-1_i386.deb';
   assert.deepEqual(kernel('6.1').file.source, {
     kind: 'deb',
-    url: 'https://deb.debian.org/debian/pool/main/l/linux/linux-image-6.1.0-50-686_6.1.176-1_i386.deb',
+    url: `https://snapshot.debian.org/archive/debian/20260801T000000Z/pool/main/l/linux-signed-i386/${deb}`,
+    fallbackUrls: [
+      'https://snapshot.debian.org/file/5768914dd8780d7ba220b127683d1cb175fb565e',
+      `https://deb.debian.org/debian/pool/main/l/linux-signed-i386/${deb}`,
+    ],
+    deb: { size: 51_921_880, sha256: '526c469c5148a2b61c4241c3f6575427096575e0ffef9541b6729351c600b3e4' },
     member: './boot/vmlinuz-6.1.0-50-686',
   });
 });
@@ -129,7 +136,7 @@ test('unknown ids are not kernel ids', async () => {
   for (const id of KERNEL_IDS) assert.equal(isKernelId(id), true, id);
   const error = await rejectsWithImageError(resolveKernelFile('2.4.19', { download: false }));
   assert.equal(error.code, 'unknown-kernel');
-  assert.match(error.message, /"2\.4\.19".*2\.4\.20, 2\.4\.27, 2\.4\.18, 6\.1/);
+  assert.match(error.message, /"2\.4\.19".*2\.4\.18, 2\.4\.20, 2\.4\.27, 2\.6\.17, 6\.1/);
 });
 
 test('sha256Hex matches the FIPS 180-2 "abc" vector', async () => {
@@ -298,7 +305,7 @@ test('kernelAvailability checks the cache and mirror only, verifying hashes', { 
 
   status = await kernelAvailability('6.1', { cacheDir: options.cacheDir!, mirrorDir: await tempDir(t, 'empty'), fetch });
   assert.deepEqual([status.available, status.from], [false, null]);
-  assert.match(status.detail, /^not in .*vmlinuz \(absent\) or .*vmlinuz \(absent\); would download from https:\/\/deb\.debian\.org\//);
+  assert.match(status.detail, /^not in .*vmlinuz \(absent\) or .*vmlinuz \(absent\); would download from https:\/\/snapshot\.debian\.org\/archive\/debian\/20260801T000000Z\/\S+, https:\/\/snapshot\.debian\.org\/file\/[0-9a-f]{40}, or https:\/\/deb\.debian\.org\//);
   assert.equal(calls.length, 0, 'never downloads');
 });
 
@@ -371,34 +378,50 @@ test('a Debian package download is unpacked with dpkg-deb', { skip: NO_MIRROR },
   const debPath = path.join(root, 'test.deb');
   await promisify(execFile)('dpkg-deb', ['-Znone', '--root-owner-group', '--build', tree, debPath]);
 
-  const { fetch } = fakeFetch(new Uint8Array(await readFile(debPath)));
+  const small = new Uint8Array(await readFile(debPath));
+  const { fetch } = fakeFetch(small);
   const options = await isolated(t, { mirrorDir: await tempDir(t, 'empty'), download: true, fetch });
-  const resolved = await resolveKernelFile('6.1', options);
-  assert.equal(resolved.from, 'download');
-  assert.equal(await sha256Hex(resolved.bytes), image.file.sha256);
+
+  // The manifest pins the real package's size and sha256: this one is refused before it is unpacked.
+  const refused = await rejectsWithImageError(resolveKernelFile('6.1', options));
+  assert.match(refused.message, new RegExp(`which failed \\(the package is ${small.length} bytes, not the 51921880 of the pinned one\\)`));
+
+  // Pinned to this package, the genuine vmlinuz comes out of it.
+  const file = await pinnedTo(image.file, small);
+  const got = await downloadKernelFile(file, options);
+  assert.ok(got.ok, JSON.stringify(got));
+  assert.equal(await sha256Hex(got.bytes), image.file.sha256);
 
   // A package without the member: tar's complaint reaches the message.
   await rm(path.join(tree, 'boot', 'vmlinuz-6.1.0-50-686'));
   await writeFile(path.join(tree, 'boot', 'other'), 'x');
   await promisify(execFile)('dpkg-deb', ['-Znone', '--root-owner-group', '--build', tree, debPath]);
-  const wrong = fakeFetch(new Uint8Array(await readFile(debPath)));
-  const error = await rejectsWithImageError(
-    resolveKernelFile('6.1', { ...options, cacheDir: await tempDir(t, 'cache2'), fetch: wrong.fetch }),
-  );
-  assert.match(error.message, /which failed \(tar could not extract \.\/boot\/vmlinuz-6\.1\.0-50-686 \(tar: .*Not found in archive/);
+  const other = new Uint8Array(await readFile(debPath));
+  const wrong = await downloadKernelFile(await pinnedTo(image.file, other), { ...options, fetch: fakeFetch(other).fetch });
+  assert.equal(wrong.ok, false);
+  assert.match(wrong.ok ? '' : wrong.failures.join(' '), /which failed \(tar could not extract \.\/boot\/vmlinuz-6\.1\.0-50-686 \(tar: .*Not found in archive/);
 });
 
 test('a Debian package download without dpkg-deb says so', async (t) => {
   const savedPath = process.env.PATH;
   t.after(() => restoreEnv('PATH', savedPath));
   process.env.PATH = await tempDir(t, 'no-tools'); // an empty folder: no dpkg-deb, no tar
-  const { fetch } = fakeFetch(new TextEncoder().encode('!<arch>\n'));
-  const options = await isolated(t, { mirrorDir: await tempDir(t, 'empty'), download: true, fetch });
-  const error = await rejectsWithImageError(resolveKernelFile('6.1', options));
-  assert.match(error.message, /which failed \(dpkg-deb is not installed, and it is needed to unpack \.\/boot\/vmlinuz-6\.1\.0-50-686 from the \.deb \(install dpkg\)\)\./);
+  const body = new TextEncoder().encode('!<arch>\n');
+  const { fetch } = fakeFetch(body);
+  const got = await downloadKernelFile(await pinnedTo(kernel('6.1').file, body), { download: true, fetch });
+  assert.equal(got.ok, false);
+  assert.match(got.ok ? '' : got.failures.join(' '), /which failed \(dpkg-deb is not installed, and it is needed to unpack \.\/boot\/vmlinuz-6\.1\.0-50-686 from the \.deb \(install dpkg\)\)$/);
 });
 
 // --- helpers -----------------------------------------------------------------------
+
+/** The manifest's file with its package pin replaced by `deb`'s size and sha256, and one URL. */
+async function pinnedTo(file: KernelFile, deb: Uint8Array): Promise<KernelFile> {
+  assert.equal(file.source.kind, 'deb');
+  if (file.source.kind !== 'deb') throw new Error('unreachable');
+  const { kind, url, member } = file.source;
+  return { ...file, source: { kind, url, member, deb: { size: deb.length, sha256: await sha256Hex(deb) } } };
+}
 
 function restoreEnv(name: string, value: string | undefined): void {
   if (value === undefined) delete process.env[name];

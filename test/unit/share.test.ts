@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { callFromJson, type Call } from '../../harness/calls/model.ts';
 import { checkForm, initialValues, valuesFromJson, type Values } from '../../web/form-fields.ts';
-import { readLink, shareQuery, tooLongText } from '../../web/share-link.ts';
+import { imageLinkText, readLink, shareQuery, tooLongText } from '../../web/share-link.ts';
 
 /** What the page does on load: defaults, then what the link asks for, then the form's check. */
 function open(search: string): { kernel: string | null; run: boolean; values: Values; problems: string[]; check: ReturnType<typeof checkForm> } {
@@ -139,7 +139,7 @@ test('a repeat with a bad count is named, never a RangeError, and the form keeps
 test('an unknown kernel or call is named; the link runs nothing', () => {
   const kernel = readLink('?kernel=2.6.99&call=create_module&name=x&size=1&run=1');
   assert.equal(kernel.kernel, null);
-  assert.deepEqual(kernel.problems, ['the link asks for kernel "2.6.99", which modlab does not have (it has 2.4.20, 2.4.27, 2.4.18, 6.1)']);
+  assert.deepEqual(kernel.problems, ['the link asks for kernel "2.6.99", which modlab does not have (it has 2.4.18, 2.4.20, 2.4.27, 2.6.17, 6.1)']);
   const call = readLink('?kernel=2.4.20&call=create_mdule&name=x&run=1');
   assert.equal(call.call, null);
   assert.match(call.problems[0] ?? '', /^the link asks for the call "create_mdule", which modlab does not make \(it makes create_module, /);
@@ -148,4 +148,24 @@ test('an unknown kernel or call is named; the link runs nothing', () => {
   assert.deepEqual(readLink('?kernel=6.1').problems, []);
   assert.deepEqual(readLink('').problems, []);
   assert.deepEqual(readLink('?utm_source=x').problems, [], 'parameters modlab does not read are not its business');
+});
+
+test('a link made on a user kernel image names its version, sha256 and file, and asks for the file again', () => {
+  const sha = 'c9bb5dd5914a076e48b520ee1a9e423ad99686d92ba247590c162faa997278ad';
+  const call = callFromJson({ call: 'create_module', name: 'hello', size: 4096 });
+  const q = shareQuery({ id: 'file:2.4.27-rudefault', sha256: sha, file: 'bzImage' }, call, true);
+  assert.ok('query' in q);
+  assert.equal(q.query, `?kernel=file%3A2.4.27-rudefault&sha256=${sha}&file=bzImage&call=create_module&name=hello&size=4096&run=1`);
+  const back = readLink(q.query);
+  assert.equal(back.kernel, null);
+  assert.deepEqual(back.image, { id: 'file:2.4.27-rudefault', sha256: sha, file: 'bzImage' });
+  assert.deepEqual(back.problems, []);
+  assert.equal(back.run, true);
+  assert.match(imageLinkText(back.image), /^This link was made on a kernel image of its own, file:2\.4\.27-rudefault \(sha256 c9bb5dd5…?[0-9a-f]*\), opened from a file named "bzImage"\. A link cannot carry the image: open that file/);
+  // Without a sha256 and a file name (or with a file name that is a path) the link names nothing modlab can ask for.
+  for (const bad of [`?kernel=file:2.4.27&call=create_module`, `?kernel=file:2.4.27&sha256=${sha}&file=../x&call=create_module`, `?kernel=file:2.4.27&sha256=xyz&file=a&call=create_module`]) {
+    const r = readLink(bad);
+    assert.equal(r.image, null, bad);
+    assert.match(r.problems[0] ?? '', /names a kernel image of its own, "file:2\.4\.27", without a valid sha256 and file name/, bad);
+  }
 });
