@@ -18,6 +18,12 @@ async function run(page: Page): Promise<string> {
   return (await page.locator('#result').getAttribute('data-outcome')) ?? '';
 }
 
+/** The terminal's last line with text on it, as xterm.js draws it. */
+async function lastTerminalLine(page: Page): Promise<string> {
+  const rows = await page.locator('#terminal .xterm-rows > div').allTextContents();
+  return rows.filter((t) => t.trim() !== '').at(-1)?.trim() ?? '';
+}
+
 const foreign: string[] = [];
 
 test.beforeEach(({ page }) => {
@@ -162,6 +168,16 @@ test('6.1 answers ENOSYS', async ({ page }) => {
   await expect(page.locator('#code-output pre.stdout')).toContainText('create_module("first", 4096) = -1, errno 38 ENOSYS');
   await expect(page.locator('#code-output pre.stdout')).toContainText('syscall(SYS_create_module, "second", 8192) = -1, errno 38 ENOSYS');
   await expect(page.locator('#history li').first()).toContainText('[6.1] ./create_module → exit 0');
+
+  // Back on 2.4.20, 6.1's answer is not left standing as if it were this kernel's.
+  await page.locator('#kernel').selectOption('2.4.20');
+  await expect(page.locator('#result')).toBeHidden();
+  await ready(page);
+  await expect(page.locator('#progress')).toContainText('Linux 2.4.20');
+  // Reset ends on the guest shell's own prompt, not on modlab's note.
+  await page.locator('#reset').click();
+  await expect(page.locator('#terminal')).toContainText(/machine 2 is ready \(reset in \d+ ms\)/);
+  await expect.poll(() => lastTerminalLine(page), { timeout: 10_000 }).toBe('modlab#');
 });
 
 test('a shared link reproduces a call, and a crash brings up a fresh machine', async ({ page }) => {
@@ -170,6 +186,7 @@ test('a shared link reproduces a call, and a crash brings up a fresh machine', a
   await expect(page.locator('#result')).toHaveAttribute('data-outcome', 'crash:oops', { timeout: 60_000 });
   await expect(page.locator('#result pre')).toContainText('kernel BUG at vmalloc.c');
   await expect(page.locator('#terminal')).toContainText('machine 2 is ready', { timeout: 60_000 });
+  await expect.poll(() => lastTerminalLine(page), { timeout: 10_000 }).toBe('modlab#');
   await page.screenshot({ path: `${SCREENS}/7-shared-crash.png` });
   await page.locator('#f-size').fill('4096');
   await page.locator('#f-name').fill('after');

@@ -22,7 +22,7 @@ import { ModuleView } from './module-view.ts';
 import { TourView } from './tour-view.ts';
 import { ConsoleView } from './console-view.ts';
 import { download, execHistoryEntry, historyEntry, historyLine, historyMarkdown, loadHistory, saveHistory, type HistoryEntry } from './history.ts';
-import { renderResult } from './result-card.ts';
+import { clearResult, renderResult } from './result-card.ts';
 import { imageLinkText, readLink, shareQuery, tooLongText, type ImageLink } from './share-link.ts';
 import './style.css';
 import { $ } from './dom.ts';
@@ -132,7 +132,10 @@ function stage(text: string, failed = false): void {
 
 function onEvent(e: MachineEvent): void {
   if (e.type === 'crashed') consoleView.note(`the kernel crashed (${e.crash}); bringing up a fresh machine`);
-  if (e.type === 'recovered') consoleView.note(`machine ${e.generation} is ready`);
+  if (e.type === 'recovered') {
+    consoleView.note(`machine ${e.generation} is ready`);
+    if (machine) askForPrompt(machine);
+  }
   if (e.type === 'ready' && e.generation === 1) {
     consoleView.note(e.restored ? `restored a saved machine (taken at agent-ready) in ${Math.round(e.bootMs)} ms` : `booted in ${(e.bootMs / 1000).toFixed(1)} s; saved for next time`);
   }
@@ -143,6 +146,7 @@ async function bootKernel(kernel: KernelId | UserKernel): Promise<void> {
   refreshForm();
   await machine?.close();
   machine = null;
+  clearResult(card);
   stages.length = 0;
   consoleView.term.reset();
   stage('loading images');
@@ -195,12 +199,22 @@ async function resetMachine(): Promise<void> {
   try {
     await m.reset();
     consoleView.note(`machine ${m.generation} is ready (reset in ${Math.round(performance.now() - t0)} ms)`);
+    askForPrompt(m);
   } catch (e) {
     notice = errorText(e);
   } finally {
     busy = false;
     refreshForm();
   }
+}
+
+/**
+ * A restored machine's shell already printed its prompt before the snapshot was
+ * taken, so the terminal would end on modlab's note; an empty line makes the
+ * guest's own shell print a fresh one.
+ */
+function askForPrompt(m: Machine): void {
+  m.sendConsole('\r');
 }
 
 function errorText(e: unknown): string {

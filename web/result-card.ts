@@ -28,6 +28,14 @@ function outcome(r: CallRecord): HTMLElement[] {
   }
 }
 
+/** Takes the card down: an answer belongs to the machine that gave it, not to the next kernel. */
+export function clearResult(card: HTMLElement): void {
+  card.hidden = true;
+  card.replaceChildren();
+  card.classList.remove('crash', 'success', 'errno');
+  delete card.dataset['outcome'];
+}
+
 export function renderResult(card: HTMLElement, r: CallRecord, procModulesLine: string | null): void {
   const res = r.result;
   card.hidden = false;
