@@ -138,16 +138,17 @@ function ext2Initrd(agent: Uint8Array, work: string): Uint8Array {
   const paths = ['/', '/dev', '/proc', '/sbin', '/sbin/init', '/modules', ...MODULES.map((m) => `/modules/${m}.o`), '/lost+found'];
   // A device node needs no root privileges this way; its mode and times are pinned like the rest.
   // (debugfs's mknod takes a name in its working directory: a path would become the name.)
-  const mem = `/${MEM_DEVICE.path}`;
-  const memNode = [
+  // /dev/console too: the kernel opens it for init before init runs, and says
+  // "Warning: unable to open an initial console." on every boot without it.
+  const nodes = [MEM_DEVICE, { path: 'dev/console', major: CHAR_DEVICES.console[0], minor: CHAR_DEVICES.console[1] }];
+  const devNodes = [
     'cd /dev',
-    `mknod mem c ${MEM_DEVICE.major} ${MEM_DEVICE.minor}`,
+    ...nodes.map((n) => `mknod ${n.path.slice('dev/'.length)} c ${n.major} ${n.minor}`),
     'cd /',
-    `set_inode_field ${mem} mode 020600`,
-    ...['atime', 'mtime', 'ctime'].map((f) => `set_inode_field ${mem} ${f} 0`),
+    ...nodes.flatMap((n) => [`set_inode_field /${n.path} mode 020600`, ...['atime', 'mtime', 'ctime'].map((f) => `set_inode_field /${n.path} ${f} 0`)]),
     'set_inode_field /dev mtime 0',
   ];
-  writeFileSync(script, [...memNode, ...paths.map((p) => `set_inode_field ${p} ctime 0`)].map((l) => `${l}\n`).join(''));
+  writeFileSync(script, [...devNodes, ...paths.map((p) => `set_inode_field ${p} ctime 0`)].map((l) => `${l}\n`).join(''));
   execFileSync('debugfs', ['-w', '-f', script, img], { env: { ...process.env, E2FSPROGS_FAKE_TIME: '1' }, stdio: 'ignore' });
   return gzipSync(readFileSync(img), { level: 9 });
 }
