@@ -66,17 +66,34 @@ async function readTree(root: string, ext: string, recursive: boolean): Promise<
   return files;
 }
 
+const trees = new Map<string, Promise<Record<string, string>>>();
+
+/** readTree once per process, like the compiler's own files: a compile should not re-read the repo's headers. */
+function committedTree(root: string, ext: string, recursive: boolean): Promise<Record<string, string>> {
+  const key = `${root}\0${ext}`;
+  let tree = trees.get(key);
+  if (!tree) {
+    tree = readTree(root, ext, recursive).catch((error: unknown) => {
+      // A failed read is not remembered: the next call tries again.
+      trees.delete(key);
+      throw error;
+    });
+    trees.set(key, tree);
+  }
+  return tree;
+}
+
 /** The headers written here for students' modules (guest/include), by path under the include folder. */
 export function studentHeaders(): Promise<Record<string, string>> {
-  return readTree(join(GUEST_DIR, 'include'), '.h', true);
+  return committedTree(join(GUEST_DIR, 'include'), '.h', true);
 }
 
 /** The headers for students' programs (guest/program/include), by path under that folder. */
 export function programHeaders(): Promise<Record<string, string>> {
-  return readTree(join(GUEST_DIR, 'program', 'include'), '.h', true);
+  return committedTree(join(GUEST_DIR, 'program', 'include'), '.h', true);
 }
 
 /** The programs' runtime sources (guest/program/*.c), by file name. */
 export function programRuntime(): Promise<Record<string, string>> {
-  return readTree(join(GUEST_DIR, 'program'), '.c', false);
+  return committedTree(join(GUEST_DIR, 'program'), '.c', false);
 }
