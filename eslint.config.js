@@ -19,10 +19,11 @@ const DEPS = {
   'harness/protocol.ts': [],
   'harness/errors.ts': [],
   'harness/elf.ts': [],
+  'harness/compression.ts': [],
   'harness/calls': ['harness/calls', 'harness/protocol.ts', 'harness/errors.ts', 'kernel-images'],
   'harness/agent': ['harness/agent', 'harness/protocol.ts', 'harness/errors.ts'],
   // tcc.ts for its ELF checks only (one copy: what the compiler must write is what exec takes).
-  'harness/machine': ['harness/machine', 'harness/agent', 'harness/calls', 'harness/protocol.ts', 'harness/errors.ts', 'harness/elf.ts', 'kernel-images', 'npm:v86'],
+  'harness/machine': ['harness/machine', 'harness/agent', 'harness/calls', 'harness/protocol.ts', 'harness/errors.ts', 'harness/elf.ts', 'harness/compression.ts', 'kernel-images', 'npm:v86'],
   // The compiler's runner: the wasm and its glue come from the target (compiler/ is outside the core).
   'harness/compiler': ['harness/compiler', 'harness/errors.ts', 'harness/elf.ts', 'kernel-images/sha256.ts'],
   'harness/reports': ['harness/reports', 'harness/machine', 'harness/calls', 'harness/errors.ts', 'kernel-images'],

@@ -12,7 +12,7 @@
  *   --no-compile              skip the compiler's figures
  *   --dist DIR                the built site the browser compile runs in (default dist/, from npm run build)
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,6 +87,8 @@ interface KernelResult {
   qemuColdBootMs: Spread | null;
   coldBootVsQemu: number | null;
   restoreVsQemu: number | null;
+  /** The saved machine as stored (its state gzipped), in bytes. */
+  snapshotBytes: number;
   tuning?: { allMs: number; untunedMs: number; withoutMs: Partial<Record<Tuning, number>> };
 }
 
@@ -102,6 +104,13 @@ async function coldBoots(kernel: KernelId, runs: number, tunings: readonly Tunin
     await m.close();
   }
   return out;
+}
+
+/** The bytes of the snapshot files in a bench's private store (it holds one kernel's). */
+async function storedBytes(dir: string): Promise<number> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.snap'));
+  const sizes = await Promise.all(files.map(async (f) => (await stat(path.join(dir, f))).size));
+  return sizes.reduce((a, b) => a + b, 0);
 }
 
 async function timed(f: () => Promise<unknown>): Promise<number> {
@@ -133,6 +142,7 @@ async function measure(kernel: KernelId): Promise<KernelResult> {
   try {
     const store = new FileSnapshotStore(dir);
     const first = await boot({ kernel, snapshots: new SnapshotCache(store), bootTimeoutMs: BOOT_TIMEOUT });
+    const snapshotBytes = await storedBytes(dir);
     log(`${kernel}: resets from the snapshot`);
     const resets: number[] = [];
     for (let i = 0; i < RUNS.reset; i++) resets.push(await timed(() => first.reset()));
@@ -173,6 +183,7 @@ async function measure(kernel: KernelId): Promise<KernelResult> {
       qemuColdBootMs: qemuRuns ? spread(qemuRuns) : null,
       coldBootVsQemu: null,
       restoreVsQemu: null,
+      snapshotBytes,
     };
     if (result.qemuColdBootMs) {
       result.coldBootVsQemu = round(result.coldBootMs.median / result.qemuColdBootMs.median);
@@ -199,7 +210,7 @@ async function ablation(kernel: KernelId, allMs: number): Promise<NonNullable<Ke
 }
 
 function table(results: Partial<Record<KernelId, KernelResult>>): string {
-  const rows = [['kernel', 'cold boot', 'QEMU boot', 'ratio', 'reset (restore)', 'new machine from disk', 'call p50', 'call p95', 'calls/s', 'p95 with JIT']];
+  const rows = [['kernel', 'cold boot', 'QEMU boot', 'ratio', 'reset (restore)', 'new machine from disk', 'snapshot', 'call p50', 'call p95', 'calls/s', 'p95 with JIT']];
   for (const [k, r] of Object.entries(results)) {
     rows.push([
       k,
@@ -208,6 +219,7 @@ function table(results: Partial<Record<KernelId, KernelResult>>): string {
       r.coldBootVsQemu === null ? '-' : `${r.coldBootVsQemu}x`,
       `${r.restoreMs.median} ms`,
       `${r.freshRestoreMs.median} ms`,
+      `${(r.snapshotBytes / 1e6).toFixed(2)} MB`,
       `${r.roundTripMs.p50} ms`,
       `${r.roundTripMs.p95} ms`,
       String(r.callsPerSecond),

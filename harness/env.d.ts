@@ -21,3 +21,32 @@ declare class TextDecoder {
 interface SubtleCrypto {
   digest(algorithm: 'SHA-256', data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer>;
 }
+/** The Compression Streams API and the bits of web streams it needs (harness/compression.ts). */
+interface ReadableStreamReadResult<T> {
+  done: boolean;
+  value: T;
+}
+interface ReadableStreamDefaultReader<T> {
+  read(): Promise<ReadableStreamReadResult<T>>;
+  cancel(reason?: unknown): Promise<void>;
+}
+interface ReadableStream<T> {
+  getReader(): ReadableStreamDefaultReader<T>;
+}
+interface WritableStreamDefaultWriter<T> {
+  write(chunk: T): Promise<void>;
+  close(): Promise<void>;
+}
+interface WritableStream<T> {
+  getWriter(): WritableStreamDefaultWriter<T>;
+}
+declare class CompressionStream {
+  constructor(format: 'gzip' | 'deflate-raw');
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+}
+declare class DecompressionStream {
+  constructor(format: 'gzip' | 'deflate-raw');
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+}

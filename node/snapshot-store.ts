@@ -11,6 +11,7 @@ import { SnapshotError } from '../harness/errors.ts';
 import { GUEST_MEMORY } from '../harness/machine/v86-config.ts';
 import { cacheRoot, readRegularFile, removeStaleTemps, writeFailure } from './image-resolver.ts';
 import type { SnapshotStore } from '../harness/machine/snapshot.ts';
+import { zlibGzip } from './gzip.ts';
 
 /**
  * The largest snapshot read: the guest's memory and room for the devices.
@@ -27,6 +28,8 @@ export function defaultSnapshotDir(): string {
 export type WriteBytes = (file: string, bytes: Uint8Array) => Promise<void>;
 
 export class FileSnapshotStore implements SnapshotStore {
+  readonly gzip = zlibGzip;
+
   constructor(
     readonly location: string = defaultSnapshotDir(),
     private readonly writeBytes: WriteBytes = writeFile,

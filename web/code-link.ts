@@ -5,6 +5,7 @@
  * query: browsers never send it to a server, and it has no server's length
  * limit. Reading never throws: a link that cannot be used gets a sentence.
  */
+import { compress, decompress } from '../harness/compression.ts';
 import type { TemplateKind } from '../templates/catalog.ts';
 
 export interface SharedCode {
@@ -42,38 +43,6 @@ function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | null {
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
-/** All of a stream's bytes, or null as soon as there are more than `limit` (a small link may inflate to gigabytes). */
-async function readAtMost(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array | null> {
-  const reader = stream.getReader();
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > limit) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-async function transform(bytes: Uint8Array<ArrayBuffer>, stream: CompressionStream | DecompressionStream, limit: number): Promise<Uint8Array | null> {
-  const writer = stream.writable.getWriter();
-  // The write and close settle only as the output is read: not awaited here, their errors surface in the read.
-  writer.write(bytes).catch(() => undefined);
-  writer.close().catch(() => undefined);
-  return readAtMost(stream.readable, limit);
-}
-
 /** Why this source cannot go into a link, or null when it can. */
 export function sourceProblem(source: string): string | null {
   const size = new TextEncoder().encode(source).length;
@@ -83,11 +52,11 @@ export function sourceProblem(source: string): string | null {
 
 /** The fragment (starting with #) that carries the code. */
 export async function codeFragment(code: SharedCode): Promise<string> {
-  const deflated = await transform(new TextEncoder().encode(code.source), new CompressionStream(FORMAT), Number.MAX_SAFE_INTEGER);
+  const deflated = await compress(new TextEncoder().encode(code.source), FORMAT);
   const p = new URLSearchParams([
     ['kind', code.kind],
     ['name', code.name],
-    ['code', toBase64Url(deflated ?? new Uint8Array())],
+    ['code', toBase64Url(deflated)],
   ]);
   return `#${p.toString()}`;
 }
@@ -109,7 +78,7 @@ export async function readCodeFragment(hash: string): Promise<CodeLinkRead> {
   if (!deflated) return { problem: 'The code in this link is damaged (it is not base64url text): it may have been cut short when it was copied.' };
   let bytes: Uint8Array | null;
   try {
-    bytes = await transform(deflated, new DecompressionStream(FORMAT), MAX_SHARED_SOURCE);
+    bytes = await decompress(deflated, FORMAT, MAX_SHARED_SOURCE);
   } catch {
     return { problem: 'The code in this link is damaged (it does not decompress): it may have been cut short when it was copied.' };
   }

@@ -12,7 +12,10 @@ import { test } from 'node:test';
 import { findKernel } from '../../kernel-images/manifest.ts';
 import type { BootAssets } from '../../harness/machine/assets.ts';
 import { FileSnapshotStore } from '../../node/snapshot-store.ts';
-import { decodeSnapshot, encodeSnapshot, SnapshotCache, snapshotKey, V86_VERSION, type Snapshot } from '../../harness/machine/snapshot.ts';
+import { decodeSnapshot, encodeSnapshot, MAX_STATE_BYTES, SnapshotCache, snapshotKey, V86_VERSION, type Snapshot } from '../../harness/machine/snapshot.ts';
+import { sha256Hex } from '../../kernel-images/sha256.ts';
+import { streamGzip } from '../../harness/compression.ts';
+import { zlibGzip } from '../../node/gzip.ts';
 import { ALL_TUNINGS } from '../../harness/machine/v86-config.ts';
 
 function sample(key = 'k1'): Snapshot {
@@ -74,6 +77,9 @@ test('a snapshot in the older format, whose header was not hashed, is refused by
     new DataView(old.buffer).setUint32(8, json.length, true);
     old.set(json, 12);
     await assert.rejects(decodeSnapshot(old, 'k1'), /^SnapshotError: the snapshot is in an older format \(MLSNAP1\) whose header is not covered by its sha256$/);
+    const uncompressed = old.slice();
+    uncompressed.set(new TextEncoder().encode('MLSNAP2\n'));
+    await assert.rejects(decodeSnapshot(uncompressed, 'k1'), /^SnapshotError: the snapshot is in an older format \(MLSNAP2\) whose state is not compressed$/);
 
     await writeFile(path.join(dir, 'k1.snap'), old);
     const problems: string[] = [];
@@ -83,6 +89,55 @@ test('a snapshot in the older format, whose header was not hashed, is refused by
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('the state is stored gzipped; Node\'s zlib and the platform\'s streams read each other\'s files', async () => {
+  // Mostly zeros, like a guest's untouched memory.
+  const state = new Uint8Array(1 << 20);
+  state.set(new TextEncoder().encode('Linux version 2.4.20'), 4096);
+  const s = { ...sample(), state: state.buffer };
+  const viaStreams = await encodeSnapshot(s, streamGzip);
+  const viaZlib = await encodeSnapshot(s, zlibGzip);
+  assert.ok(viaStreams.length < 20_000, `${viaStreams.length} bytes stored for a 1 MiB state`);
+  assert.ok(viaZlib.length < 20_000, `${viaZlib.length} bytes stored for a 1 MiB state`);
+  for (const [bytes, codec] of [[viaStreams, zlibGzip], [viaZlib, streamGzip]] as const) {
+    const back = await decodeSnapshot(bytes, 'k1', codec);
+    assert.deepEqual(new Uint8Array(back.state), state);
+    assert.equal(back.state.byteLength, state.length);
+  }
+});
+
+/** A stored snapshot with its header changed by `edit`, hashed again so that only the edit is wrong. */
+async function rehashed(bytes: Uint8Array, edit: (header: Record<string, unknown>) => void): Promise<Uint8Array> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const length = view.getUint32(72, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(76, 76 + length))) as Record<string, unknown>;
+  edit(header);
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(76 + json.length + bytes.length - 76 - length);
+  out.set(bytes.subarray(0, 72));
+  new DataView(out.buffer).setUint32(72, json.length, true);
+  out.set(json, 76);
+  out.set(bytes.subarray(76 + length), 76 + json.length);
+  out.set(new TextEncoder().encode(await sha256Hex(out.subarray(72))), 8);
+  return out;
+}
+
+test('a state that inflates to other than its header says, or past a machine\'s size, is refused unread', async () => {
+  const bytes = await encodeSnapshot(sample());
+  assert.equal((await decodeSnapshot(await rehashed(bytes, () => undefined), 'k1')).release, '2.4.20');
+  const shorter = await rehashed(bytes, (h) => (h['stateBytes'] = 4000));
+  for (const codec of [streamGzip, zlibGzip]) {
+    await assert.rejects(decodeSnapshot(shorter, 'k1', codec), /^SnapshotError: the snapshot state does not inflate to the 4000 bytes its header says$/);
+    await assert.rejects(decodeSnapshot(await rehashed(bytes, (h) => (h['stateBytes'] = 5000)), 'k1', codec), /does not inflate to the 5000 bytes/);
+  }
+  await assert.rejects(decodeSnapshot(await rehashed(bytes, (h) => (h['stateBytes'] = MAX_STATE_BYTES + 1)), 'k1'), /more than a machine's/);
+  // Bytes that are not gzip at all, under a good sha256.
+  const garbage = bytes.slice();
+  const at = garbage.length - 30;
+  garbage.fill(0x55, at - 40, at);
+  garbage.set(new TextEncoder().encode(await sha256Hex(garbage.subarray(72))), 8);
+  for (const codec of [streamGzip, zlibGzip]) await assert.rejects(decodeSnapshot(garbage, 'k1', codec), /^SnapshotError: the snapshot state does not decompress$/);
 });
 
 test('the key changes with the initrd and the tuning, and not otherwise', async () => {
