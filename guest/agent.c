@@ -76,6 +76,31 @@ static void send_error(u32 id, const char *msg)
 }
 
 /*
+ * The end-of-call mark (protocol.ts): ESC _ tag, the request id in 8 hex
+ * digits, ESC \\. Written after the request's work and before its reply;
+ * the kernel's printk reaches the serial console synchronously, so all it
+ * printed meanwhile is out before the mark. One write, so nothing else the
+ * agent says can come between its bytes.
+ */
+static void end_mark(u32 id)
+{
+	static const char hex[] = "0123456789abcdef";
+	char m[sizeof(ML_END_MARK_TAG) + 12];
+	u32 n = 0;
+	if (con_fd < 0)
+		return;
+	m[n++] = 033;
+	m[n++] = '_';
+	for (const char *t = ML_END_MARK_TAG; *t; t++)
+		m[n++] = *t;
+	for (int shift = 28; shift >= 0; shift -= 4)
+		m[n++] = hex[(id >> shift) & 15];
+	m[n++] = 033;
+	m[n++] = '\\';
+	write_all(con_fd, m, n);
+}
+
+/*
  * Runs one system call in a child, as `uid` unless it is ML_NO_UID.
  * Returns the outcome and its word (eax, signal or errno).
  */
@@ -212,6 +237,7 @@ static void serve_call(u32 id, const u8 *p, u32 n)
 	}
 	u32 word;
 	u32 outcome = run_call(sysno, uid, argv, &word);
+	end_mark(id);
 	u8 *out = tx + ML_HEADER_SIZE;
 	put32(out, outcome);
 	put32(out + 4, word);
@@ -534,6 +560,7 @@ static void serve_exec(u32 id, u8 *p, u32 n)
 	put32(out + 24, r.len[1]);
 	memcpy(out + ML_EXITED_HEAD, exec_out[0], r.len[0]);
 	memcpy(out + ML_EXITED_HEAD + r.len[0], exec_out[1], r.len[1]);
+	end_mark(id);
 	send_frame(ML_FRAME_EXITED, id, out, ML_EXITED_HEAD + r.len[0] + r.len[1]);
 }
 
@@ -670,6 +697,8 @@ static void make_console(int fd)
 	struct ktermios t;
 	if (sys3(SYS_ioctl, fd, TCGETS, (u32)&t) >= 0) {
 		t.c_iflag &= ~(u32)(IXON | IXANY | IXOFF);
+		/* A typed ESC echoes as ^[: the echo cannot forge the end-of-call mark. */
+		t.c_lflag |= ECHOCTL;
 		sys3(SYS_ioctl, fd, TCSETS, (u32)&t);
 	}
 }

@@ -1,7 +1,7 @@
 /* Generated from harness/protocol.ts by guest/build.ts: do not edit. */
 #ifndef MODLAB_PROTOCOL_H
 #define MODLAB_PROTOCOL_H
-#define ML_PROTOCOL_VERSION 1u
+#define ML_PROTOCOL_VERSION 2u
 #define ML_MAGIC0 77u
 #define ML_MAGIC1 76u
 #define ML_HEADER_SIZE 12u
@@ -66,4 +66,5 @@
 #define ML_STEP_SETUID 2u
 #define ML_STEP_EXEC 3u
 #define ML_WRITE_DIR "/tmp"
+#define ML_END_MARK_TAG "modlab:end:"
 #endif

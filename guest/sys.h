@@ -80,6 +80,8 @@ struct ktermios {
 #define VMIN 6
 #define IXON 0002000
 #define IXANY 0004000
+/* c_lflag: echo control characters as ^X, so an echoed ESC cannot start an escape sequence. */
+#define ECHOCTL 0001000
 #define IXOFF 0010000
 #define CBAUD 0010017
 #define CS8 0000060

@@ -50,3 +50,13 @@ declare class DecompressionStream {
   readonly readable: ReadableStream<Uint8Array>;
   readonly writable: WritableStream<Uint8Array>;
 }
+/** A channel whose messages are tasks on this same thread (v86's run loop yields through one: see emulator.ts). */
+declare class MessageChannel {
+  readonly port1: CoreMessagePort;
+  readonly port2: CoreMessagePort;
+}
+interface CoreMessagePort {
+  onmessage: ((event: { data: unknown }) => void) | null;
+  postMessage(message: unknown): void;
+  close(): void;
+}

@@ -87,12 +87,24 @@
  * kernel's RAM ends below it, and says so in WINDOWINFO; a host that gets no
  * window (or an ERROR from an older agent) sends everything in frames.
  *
+ * The end-of-call mark: after a CALL's child has returned and after an
+ * EXEC's program has ended, and before its reply frame, the agent writes
+ * END_MARK_OPEN, the request id as 8 lowercase hex digits, END_MARK_CLOSE
+ * on the console (ttyS0): an APC escape sequence no kernel prints. printk
+ * reaches the serial console synchronously, so everything the kernel printed
+ * during the request is on the console before the mark; the host waits for
+ * the mark (and the reply, which races it on the other port) instead of for
+ * the console to fall quiet, and strips it from the console text. The host
+ * starts its request ids at a random number, so neither the tty's echo of
+ * what a person types nor a program's echoed output can forge the mark of a
+ * request still to come.
+ *
  * REQUESTS (below) pairs each request with the reply type it must get and
  * the codecs of both; the agent client (harness/agent/client.ts) is typed
  * from it. System call numbers are Linux's, in harness/calls/linux-i386.ts.
  */
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const MAGIC = [0x4d, 0x4c] as const;
 export const HEADER_SIZE = 12;
 export const TRAILER_SIZE = 4;
@@ -110,6 +122,16 @@ export const WINDOW_PHYS = 128 * 1024 * 1024;
 export const WINDOW_SIZE = 2 * 1024 * 1024;
 /** Buffers from this size on go through the window when there is one; smaller ones cost less in the frame. */
 export const WINDOW_MIN_ARG = 4096;
+
+/** The end-of-call mark on the console (above): ESC _ opens an APC string, ESC \\ ends it. */
+export const END_MARK_TAG = 'modlab:end:';
+export const END_MARK_OPEN = `\x1b_${END_MARK_TAG}`;
+export const END_MARK_CLOSE = '\x1b\\';
+
+/** The mark the agent writes for request `id`. */
+export function endMark(id: number): string {
+  return `${END_MARK_OPEN}${(id >>> 0).toString(16).padStart(8, '0')}${END_MARK_CLOSE}`;
+}
 
 /** Where the header's fields sit (the magic and version take bytes 0–2). */
 export const FRAME_TYPE_AT = 3;
@@ -657,7 +679,11 @@ export function decodeReady(payload: Uint8Array): ReadyNotice {
 
 /** The strings the C agent needs, as C string literals in protocol.h. */
 export function cHeaderStrings(): Array<[string, string]> {
-  return [['ML_WRITE_DIR', WRITE_DIR]];
+  // Printable only: the agent adds the escape bytes around the tag itself.
+  return [
+    ['ML_WRITE_DIR', WRITE_DIR],
+    ['ML_END_MARK_TAG', END_MARK_TAG],
+  ];
 }
 
 /** The constants the C agent needs, in the order they appear in protocol.h. */

@@ -9,9 +9,12 @@ import { findKernel, type KernelId } from '../kernel-images/manifest.ts';
 import type { BootKernel, KernelRef } from '../kernel-images/user-kernel.ts';
 import { readRegularFile, resolveBootableKernel, type ResolveOptions } from './image-resolver.ts';
 import { onceEach, verifyGuestFiles, type AssetProvider, type BootAssets, type KernelSource } from '../harness/machine/assets.ts';
-import { IMAGES_DIR, INITRAMFS_61, INITRD_24 } from '../guest/paths.ts';
+import { INITRAMFS_61, INITRD_24 } from '../harness/machine/guest-images.ts';
+import { packagePath, PACKAGE_ROOT } from './package-root.ts';
 
-const require = createRequire(import.meta.url);
+// From the package's folder, not this file's: in the built CLI this code sits in a chunk elsewhere.
+const require = createRequire(join(PACKAGE_ROOT, 'package.json'));
+const IMAGES_DIR = packagePath('guest', 'images');
 
 export function biosPaths(): { bios: string; vgaBios: string } {
   return {

@@ -6,14 +6,17 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TCC_GLUE_SHA256, TCC_WASM_SHA256 } from '../compiler/checksums.ts';
-import { GUEST_DIR } from '../guest/paths.ts';
 import { compileC, compileProgram, verifyCompilerFile } from '../harness/compiler/tcc.ts';
 import type { CompileOptions, CompileResult, CompilerAssets, ProgramResult, TccFactory } from '../harness/compiler/tcc.ts';
 
-const WASM_URL = new URL('../compiler/tcc.wasm', import.meta.url);
-const GLUE_URL = new URL('../compiler/tcc.mjs', import.meta.url);
+import { packagePath } from './package-root.ts';
+
+// From the package's folder: the built CLI's chunks are not beside compiler/ and guest/.
+const WASM_URL = pathToFileURL(packagePath('compiler', 'tcc.wasm'));
+const GLUE_URL = pathToFileURL(packagePath('compiler', 'tcc.mjs'));
+const GUEST_DIR = packagePath('guest');
 
 /** Where the compiler's files are read from; tests point it at copies. */
 export interface CompilerFiles {

@@ -1,8 +1,9 @@
 /**
  * Finds a kernel image's bytes on the host (Node only), checked against the
  * manifest's sha256 at every step, in this order:
- *   1. the project's cache: <repo>/.cache/kernel-images/<mirrorPath>
- *      ($MODLAB_CACHE_DIR replaces <repo>/.cache);
+ *   1. the cache: <cache>/kernel-images/<mirrorPath>, where <cache> is
+ *      <repo>/.cache in a clone, the per-user cache for an installed package,
+ *      or $MODLAB_CACHE_DIR (see cache-root.ts);
  *   2. the mirror folder named by $MODLAB_IMAGE_MIRROR;
  *   3. a download from the pinned upstream source, its URLs tried in the
  *      manifest's order (off with MODLAB_NO_DOWNLOAD=1).
@@ -15,15 +16,15 @@ import { constants } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { bootableKernel } from '../kernel-images/bzimage.ts';
 import { describeError, ImageError } from '../harness/errors.ts';
 import { findKernel, KERNEL_IDS, sourceUrls, type FileSource, type KernelFile, type KernelImage } from '../kernel-images/manifest.ts';
 import { sha256Hex } from '../kernel-images/sha256.ts';
+import { currentCacheChoice } from './cache-root.ts';
 
 export interface ResolveOptions {
-  /** Folder holding <mirrorPath> files; default <repo>/.cache/kernel-images. */
+  /** Folder holding <mirrorPath> files; default <cache>/kernel-images (see cacheRoot). */
   cacheDir?: string;
   /** Mirror folder; default $MODLAB_IMAGE_MIRROR. Relative to process.cwd(). */
   mirrorDir?: string;
@@ -67,12 +68,9 @@ export const MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024;
 export const LOCAL_READ_MS = 20_000;
 /** A temp file this old is left over from a killed process, whatever its pid says (pids are reused). */
 export const STALE_TEMP_MS = 10 * 60_000;
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** The project's cache folder: $MODLAB_CACHE_DIR, or <repo>/.cache. */
+/** modlab's cache folder: $MODLAB_CACHE_DIR, <repo>/.cache in a clone, else the per-user cache (see cache-root.ts). */
 export function cacheRoot(): string {
-  const root = nonEmpty(process.env.MODLAB_CACHE_DIR);
-  return root === undefined ? path.join(REPO_ROOT, '.cache') : path.resolve(root);
+  return currentCacheChoice().root;
 }
 
 /** The kernel-image cache folder. */

@@ -24,30 +24,27 @@ export interface CodeEditor {
   mark(problems: readonly LineProblem[]): void;
 }
 
-// The page is dark; CodeMirror's default theme is light.
-const darkTheme = EditorView.theme(
-  {
-    '&': { backgroundColor: '#0b0d10', color: '#e6e6e6', fontSize: '0.85rem' },
-    '.cm-content': { fontFamily: 'ui-monospace, monospace', caretColor: '#e6e6e6' },
-    '.cm-gutters': { backgroundColor: '#161a20', color: '#7d8796', border: 'none' },
-    '.cm-activeLine, .cm-activeLineGutter': { backgroundColor: '#1a2029' },
-    '&.cm-focused .cm-cursor': { borderLeftColor: '#e6e6e6' },
-    '&.cm-focused .cm-selectionBackground, .cm-selectionBackground, ::selection': { backgroundColor: '#2c3e57' },
-  },
-  { dark: true },
-);
+// The editor takes the page's theme (web/style.css's variables), so it follows the light, dark and high-contrast choice.
+const pageTheme = EditorView.theme({
+  '&': { backgroundColor: 'var(--pre-bg)', color: 'var(--fg)', fontSize: '0.85rem' },
+  '.cm-content': { fontFamily: 'ui-monospace, monospace', caretColor: 'var(--fg)' },
+  '.cm-gutters': { backgroundColor: 'var(--dialog-bg)', color: 'var(--muted)', border: 'none' },
+  '.cm-activeLine, .cm-activeLineGutter': { backgroundColor: 'var(--code-active)' },
+  '&.cm-focused .cm-cursor': { borderLeftColor: 'var(--fg)' },
+  '&.cm-focused .cm-selectionBackground, .cm-selectionBackground, ::selection': { backgroundColor: 'var(--code-selection)' },
+});
 
-// basicSetup's colours are for a light page (dark blue names on black could not be read): these are the page's own.
-const darkHighlight = HighlightStyle.define([
-  { tag: [t.keyword, t.controlKeyword, t.modifier, t.operatorKeyword], color: '#c792ea' },
-  { tag: [t.typeName, t.standard(t.typeName)], color: '#82cfff' },
-  { tag: [t.function(t.variableName), t.function(t.propertyName), t.macroName], color: '#8ab4f8' },
-  { tag: [t.string, t.character], color: '#9fd49f' },
-  { tag: [t.number, t.bool, t.null], color: '#f0b94a' },
-  { tag: [t.processingInstruction, t.meta], color: '#d7a8ff' },
-  { tag: t.comment, color: '#8b96a5', fontStyle: 'italic' },
-  { tag: t.escape, color: '#ffcb6b' },
-  { tag: t.invalid, color: '#ff8a80' },
+// basicSetup's colours are for a light page only: these are the page's own, per theme.
+const pageHighlight = HighlightStyle.define([
+  { tag: [t.keyword, t.controlKeyword, t.modifier, t.operatorKeyword], color: 'var(--syn-keyword)' },
+  { tag: [t.typeName, t.standard(t.typeName)], color: 'var(--syn-type)' },
+  { tag: [t.function(t.variableName), t.function(t.propertyName), t.macroName], color: 'var(--link)' },
+  { tag: [t.string, t.character], color: 'var(--ok-text)' },
+  { tag: [t.number, t.bool, t.null], color: 'var(--warn)' },
+  { tag: [t.processingInstruction, t.meta], color: 'var(--syn-meta)' },
+  { tag: t.comment, color: 'var(--muted)', fontStyle: 'italic' },
+  { tag: t.escape, color: 'var(--warn)' },
+  { tag: t.invalid, color: 'var(--bad-text)' },
 ]);
 
 export function createEditor(parent: HTMLElement, text: string, label: string, onChange: (text: string) => void): CodeEditor {
@@ -58,9 +55,9 @@ export function createEditor(parent: HTMLElement, text: string, label: string, o
       basicSetup,
       cpp(),
       lintGutter(),
-      darkTheme,
+      pageTheme,
       // Ahead of basicSetup's own style, which then colours only what this one leaves alone.
-      syntaxHighlighting(darkHighlight),
+      syntaxHighlighting(pageHighlight),
       // The editable area is a contenteditable div: it needs its own accessible name.
       EditorView.contentAttributes.of({ 'aria-label': label }),
       EditorView.updateListener.of((u) => {

@@ -10,10 +10,10 @@ import tourText from '../scenarios/man-page-tour.json?raw';
 import { DEFAULT_KERNEL, isKernelId, KERNELS, type KernelId } from '../kernel-images/manifest.ts';
 import { MAX_USER_KERNEL_BYTES, readUserKernel, type KernelRef, type UserKernel } from '../kernel-images/user-kernel.ts';
 import { BrowserAssets } from '../browser/assets.ts';
-import { IndexedDbSnapshotStore } from '../browser/snapshot-store.ts';
+import { IndexedDbSnapshotStore, ShippedSnapshotStore } from '../browser/snapshot-store.ts';
 import { SnapshotCache } from '../harness/machine/snapshot.ts';
 import type { CallRecord, ExecRecord } from '../harness/calls/record.ts';
-import { boot, type Machine, type MachineEvent } from '../harness/machine/machine.ts';
+import type { BootOptions, Machine, MachineEvent } from '../harness/machine/machine.ts';
 import { parseScenario } from '../harness/calls/scenario.ts';
 import { CallForm } from './call-form.ts';
 import type { CodeView } from './code-view.ts';
@@ -25,8 +25,17 @@ import { download, execHistoryEntry, historyEntry, historyLine, historyMarkdown,
 import { clearResult, renderResult } from './result-card.ts';
 import { imageLinkText, readLink, shareQuery, tooLongText, type ImageLink } from './share-link.ts';
 import './style.css';
+import { setUpTheme } from './theme.ts';
 import { $ } from './dom.ts';
 
+// The machine and the emulator (v86) come in chunks of their own, fetched from here on: the lab's shell paints without waiting for them.
+const machineCode = import('../harness/machine/machine.ts');
+async function boot(options: BootOptions): Promise<Machine> {
+  return (await machineCode).boot(options);
+}
+
+// Before anything is drawn, so the page does not flash the other theme.
+setUpTheme($('theme'));
 const assets = new BrowserAssets({
   kernel: (id) => new URL(`kernels/${id}.img`, document.baseURI).href,
   initrd24: initrd24Url,
@@ -35,8 +44,9 @@ const assets = new BrowserAssets({
   wasm: wasmUrl,
 });
 
-// Saved machines survive the page: the next load restores instead of booting.
-const snapshots = new SnapshotCache(new IndexedDbSnapshotStore(), (message) => consoleView.note(message));
+// Saved machines survive the page: the next load restores instead of booting; a first visit restores the one the site ships.
+const shippedSnapshots = new ShippedSnapshotStore(new IndexedDbSnapshotStore(), document.baseURI, (message) => consoleView.note(message));
+const snapshots = new SnapshotCache(shippedSnapshots, (message) => consoleView.note(message));
 
 const kernelSelect = $<HTMLSelectElement>('kernel');
 const runButton = $<HTMLButtonElement>('run');
@@ -79,12 +89,18 @@ function linkKernel(): KernelId | ImageLink {
   return typeof c === 'string' ? c : { id: c.id, sha256: c.sha256, file: c.label };
 }
 
+/** What the address bar holds after the page's origin and path (a fragment makes it differ from any query, so it goes at the first refresh, as before). */
+let addressQuery = location.search + location.hash;
 /** The form's verdict beside it, Run enabled only for a call that can be made, and the address bar kept as a link to it. */
 function refreshForm(): void {
   const r = callForm.refresh(notice);
   runButton.disabled = 'error' in r || busy || machine === null;
   const link = 'call' in r ? shareQuery(linkKernel(), r.call, false) : null;
-  window.history.replaceState(null, '', link && 'query' in link ? link.query : `?kernel=${encodeURIComponent(currentKernel())}`);
+  const query = link && 'query' in link ? link.query : `?kernel=${encodeURIComponent(currentKernel())}`;
+  // replaceState costs Chromium 2–4 ms, twice per call from the form; the address rarely changes then.
+  if (query === addressQuery) return;
+  addressQuery = query;
+  window.history.replaceState(null, '', query);
 }
 
 /** The share link in its own line, wrapped however long; or why there is none. */
@@ -136,6 +152,8 @@ function onEvent(e: MachineEvent): void {
     consoleView.note(`machine ${e.generation} is ready`);
     if (machine) askForPrompt(machine);
   }
+  // What the site shipped is kept in IndexedDB once the machine is up (after the boot log, so a failure shows).
+  if (e.type === 'ready') shippedSnapshots.keepFetched();
   if (e.type === 'ready' && e.generation === 1) {
     consoleView.note(e.restored ? `restored a saved machine (taken at agent-ready) in ${Math.round(e.bootMs)} ms` : `booted in ${(e.bootMs / 1000).toFixed(1)} s; saved for next time`);
   }
@@ -151,6 +169,8 @@ async function bootKernel(kernel: KernelId | UserKernel): Promise<void> {
   consoleView.term.reset();
   stage('loading images');
   let sawKernel = false;
+  // The saved machine downloads while the images load and are hashed for its key.
+  shippedSnapshots.prefetch(choiceId(kernel));
   try {
     await assets.load(kernel);
     stage('starting');
@@ -357,7 +377,13 @@ for (const t of tabs) $(`tab-${t}`).addEventListener('click', () => showTab(t));
 const tour = parseScenario(tourText, 'scenarios/man-page-tour.json');
 new CompareView({
   // The user's image is one more column when it has been opened.
-  bootMachine: (kernel) => boot({ kernel: userKernel && kernel === userKernel.id ? userKernel : kernel, assets, snapshots }),
+  bootMachine: (kernel) => {
+    // The saved machine downloads while the images load; it is kept in IndexedDB once the machine is up.
+    shippedSnapshots.prefetch(kernel);
+    const m = boot({ kernel: userKernel && kernel === userKernel.id ? userKernel : kernel, assets, snapshots });
+    void m.then(() => shippedSnapshots.keepFetched(), () => undefined);
+    return m;
+  },
   userKernel: () => userKernel?.id ?? null,
   currentCall: () => {
     const r = callForm.check();

@@ -28,7 +28,9 @@ export class FrameChannel {
   private readonly decoder = new FrameDecoder();
   private readonly pending = new Map<number, Pending>();
   private readonly waiters: Array<{ type: number; resolve: (f: Frame) => void; fail: (e: Error) => void }> = [];
-  private nextId = 1;
+  // A random start (never 0, which is for unsolicited frames): the agent's end-of-call mark on the
+  // console names the request, and nobody typing there can know the id of one still to come.
+  private nextId = 1 + Math.floor(Math.random() * 0x7fffffff);
   private closedWith: Error | null = null;
   private inbox: number[] = [];
   private flushQueued = false;
@@ -115,6 +117,11 @@ export class FrameChannel {
       };
       this.waiters.push(entry);
     });
+  }
+
+  /** The id of the latest request sent (requests on one machine are serial: the one just answered). */
+  get lastRequestId(): number {
+    return this.nextId - 1;
   }
 
   request(type: number, payload: Uint8Array, timeoutMs: number, what: string): Promise<Frame> {

@@ -3,14 +3,15 @@
  * serial ports, keeps the console text, watches it for crashes, and brings the
  * agent up within a deadline, by booting or by restoring a snapshot.
  */
-import { V86 } from 'v86';
+import { V86, type V86Options } from 'v86';
 import { isUserKernelId, type BootKernel } from '../../kernel-images/user-kernel.ts';
 import type { BootAssets } from './assets.ts';
 import { AgentClient } from '../agent/client.ts';
 import { BootError, CrashError, TransportError, type CrashKind } from '../errors.ts';
 import { detectCrash } from './crash.ts';
+import { EndMarkFilter } from './end-mark.ts';
 import type { Snapshot } from './snapshot.ts';
-import { ALL_TUNINGS, applyDeviceTuning, catchEmulatorFault, clearSerialInput, hasBulkWindow, setJit, v86Options, type Tuning } from './v86-config.ts';
+import { ALL_TUNINGS, applyDeviceTuning, bootFiles, catchEmulatorFault, clearSerialInput, hasBulkWindow, setJit, v86Options, type Tuning } from './v86-config.ts';
 
 /** Kernel messages are kept up to this many characters; crash excerpts come from the tail. */
 const CONSOLE_KEEP = 256 * 1024;
@@ -28,6 +29,48 @@ export interface EmulatorOptions {
   tunings?: readonly Tuning[];
   /** Keep v86's JIT on after the agent is ready (default off; see setJit). */
   keepJit?: boolean;
+}
+
+/** The part of v86's run loop (its inner emulator object) that decides how it yields between slices. */
+interface YieldInternals {
+  worker: unknown;
+  idle: boolean;
+  running: boolean;
+  tick_counter: number;
+  yield: (delayMs: number, tick: number) => void;
+  yield_callback: (tick: number) => void;
+  unregister_yield: () => void;
+}
+
+/**
+ * v86 runs the guest in slices and yields between them. Under Node it goes
+ * on with setImmediate; in a browser it asks a helper Worker, by postMessage
+ * there and back, even when it means to go on at once. A request to a halted
+ * guest wakes it that way too, and on the page's thread that wake-up waits
+ * behind whatever the page does after a click (style, layout, paint): 4–12 ms
+ * measured, for a call the guest then answers within one slice of ~1 ms —
+ * why the page's round trip was many times Node's. So in a browser the slice
+ * that serves a request runs at once, in the task that sent the request
+ * (the returned `kick`), and other slices yield on this same thread: a
+ * MessageChannel task, or a timer when the halted guest waits for one, never
+ * set from a timer's callback (no 4 ms clamping of nested timers). Returns
+ * null under Node, whose yield already does this.
+ */
+function yieldOnThisThread(v86: V86): (() => void) | null {
+  const inner = (v86 as unknown as { v86?: YieldInternals }).v86;
+  if (!inner?.worker) return null;
+  inner.unregister_yield();
+  const channel = new MessageChannel();
+  channel.port1.onmessage = (event) => inner.yield_callback(event.data as number);
+  inner.yield = (delayMs, tick) => {
+    if (delayMs < 1) channel.port2.postMessage(tick);
+    else setTimeout(() => channel.port2.postMessage(tick), delayMs);
+  };
+  inner.unregister_yield = () => channel.port1.close();
+  // Only from outside a slice (v86 marks itself idle between them): a slice never runs inside another.
+  return () => {
+    if (inner.running && inner.idle) inner.yield_callback(inner.tick_counter);
+  };
 }
 
 export class Emulator {
@@ -53,6 +96,18 @@ export class Emulator {
   // Who is told of crash-like console lines. Waiters subscribe and unsubscribe,
   // so that a long session leaves nothing behind.
   private readonly crashTextWaiters = new Set<(kind: CrashKind) => void>();
+  // The console without the agent's end-of-call marks; the id of the latest mark seen; who waits for one.
+  private readonly marks = new EndMarkFilter(
+    (b) => this.consoleByte(b),
+    (id) => {
+      this.lastMark = id;
+      for (const w of [...this.markWaiters]) w();
+    },
+  );
+  private lastMark = -1;
+  /** Runs the guest now if it is idle, to serve bytes just sent (browser only; see yieldOnThisThread). */
+  private kick = (): void => undefined;
+  private readonly markWaiters = new Set<() => void>();
 
   private constructor(
     readonly kernel: BootKernel,
@@ -60,7 +115,7 @@ export class Emulator {
     private readonly options: EmulatorOptions,
   ) {
     v86.add_listener('serial1-output-byte', (b) => this.agent.feedByte(b));
-    v86.add_listener('serial0-output-byte', (b) => this.consoleByte(b));
+    v86.add_listener('serial0-output-byte', (b) => this.marks.push(b));
   }
 
   /** The guest did something v86 cannot emulate: whoever waits on the agent hears it at once, not at a deadline. */
@@ -71,7 +126,10 @@ export class Emulator {
 
   private newAgent(): AgentClient {
     return new AgentClient(
-      (bytes) => this.v86.serial_send_bytes(1, bytes),
+      (bytes) => {
+        this.v86.serial_send_bytes(1, bytes);
+        this.kick();
+      },
       // Large call arguments go straight into guest memory, once openWindow has found room for them.
       (bytes, phys) => this.v86.write_memory(bytes, phys),
     );
@@ -81,15 +139,17 @@ export class Emulator {
   static async start(assets: BootAssets, options: EmulatorOptions, snapshot: Snapshot | null): Promise<Emulator> {
     const t0 = performance.now();
     const tunings = options.tunings ?? ALL_TUNINGS;
-    const v86 = new V86(v86Options(assets, tunings));
+    // A restore overwrites memory: copying the kernel and initrd in first would only cost time (see zeroFirmwareOnly).
+    const v86 = new V86(snapshot ? withoutBootFiles(v86Options(assets, tunings)) : v86Options(assets, tunings, await bootFiles(assets, tunings)));
     const emu = new Emulator(assets.kernel, v86, options);
     try {
       await emu.loaded(options.bootTimeoutMs);
       applyDeviceTuning(v86, tunings);
+      emu.kick = yieldOnThisThread(v86) ?? emu.kick;
       // Only now: v86 builds its CPU once the wasm has loaded.
       catchEmulatorFault(v86, (e) => emu.onFault(e));
       if (snapshot) {
-        await emu.restore(snapshot);
+        await emu.restore(snapshot, true);
       } else {
         await emu.bootCold();
       }
@@ -130,7 +190,7 @@ export class Emulator {
    * Replaces the running guest with a snapshot's state, in this same v86
    * instance, and waits for the agent to answer. Throws if it does not.
    */
-  async restore(snapshot: Snapshot): Promise<void> {
+  async restore(snapshot: Snapshot, neverRun = false): Promise<void> {
     if (this.destroyed) throw new TransportError('the machine was shut down', 'closed');
     const t0 = performance.now();
     await this.v86.stop();
@@ -141,7 +201,14 @@ export class Emulator {
     this.lineStart = 0;
     this.crashText = [];
     this.crashTextWaiters.clear();
-    await this.v86.restore_state(snapshot.state);
+    this.marks.reset();
+    this.lastMark = -1;
+    const undo = neverRun ? zeroFirmwareOnly(this.v86) : null;
+    try {
+      await this.v86.restore_state(snapshot.state);
+    } finally {
+      undo?.();
+    }
     // Bytes the old guest never read would reach the restored agent as noise.
     clearSerialInput(this.v86);
     if (!this.options.keepJit) setJit(this.v86, false);
@@ -158,6 +225,26 @@ export class Emulator {
   /** The guest's whole state, taken now (between calls: the agent is idle). */
   async saveState(): Promise<ArrayBuffer> {
     return this.v86.save_state();
+  }
+
+  /**
+   * Resolves true once the agent's end-of-call mark for request `id` has come
+   * (it may have come already), false when `maxMs` passed without it.
+   */
+  endMark(id: number, maxMs: number): Promise<boolean> {
+    if (this.lastMark === id) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (seen: boolean): void => {
+        clearTimeout(timer);
+        this.markWaiters.delete(check);
+        resolve(seen);
+      };
+      const check = (): void => {
+        if (this.lastMark === id) finish(true);
+      };
+      const timer = setTimeout(() => finish(false), maxMs);
+      this.markWaiters.add(check);
+    });
   }
 
   private consoleByte(b: number): void {
@@ -251,7 +338,9 @@ export class Emulator {
   }
 
   sendConsole(bytes: Uint8Array): void {
-    if (!this.destroyed) this.v86.serial_send_bytes(0, bytes);
+    if (this.destroyed) return;
+    this.v86.serial_send_bytes(0, bytes);
+    this.kick();
   }
 
   /** All console text kept so far (the boot log, right after a boot). */
@@ -294,4 +383,38 @@ export function bootFailure(kernel: BootKernel, e: unknown, consoleTail: string,
   if (user && e instanceof CrashError) hint = `; the kernel may lack initrd support (CONFIG_BLK_DEV_INITRD${kernel.initrd === 'ext2' ? ' with ext2 and the RAM disk built in' : ''}) or need options modlab does not give`;
   else if (user && e instanceof TransportError) hint = '; the image may be damaged or built for another machine (modlab boots i386 kernels)';
   return `${head}: ${why}${hint}. ${lines === '' ? 'The serial console (ttyS0) stayed silent.' : `Last console lines:\n${lines}`}`;
+}
+
+/** Below this, a new v86 without kernel or initrd has written its BIOS images into RAM; above it, nothing (test/unit/fresh-memory.test.ts). */
+export const FIRMWARE_END = 0x100000;
+
+/** The options without the kernel and initrd, for a machine whose state comes from a snapshot. */
+export function withoutBootFiles(options: V86Options): V86Options {
+  const rest = { ...options };
+  delete rest.bzimage;
+  delete rest.initrd;
+  return rest;
+}
+
+interface CpuMemory {
+  zero_memory: (addr: number, length: number) => void;
+}
+
+/**
+ * restore_state zeroes all of RAM before it copies in the saved pages: for a
+ * 2.4 machine 144 MB, ~100 ms, mostly the host committing pages that are
+ * zero already. In a v86 that has not run and was given no kernel or initrd,
+ * only the firmware below FIRMWARE_END was written, so only that needs it.
+ * Returns the way to put v86's own zeroing back.
+ */
+function zeroFirmwareOnly(v86: V86): () => void {
+  const cpu = (v86 as unknown as { v86: { cpu: CpuMemory } }).v86.cpu;
+  const zero = cpu.zero_memory;
+  cpu.zero_memory = (addr, length) => {
+    const end = Math.min(addr + length, FIRMWARE_END);
+    if (end > addr) zero.call(cpu, addr, end - addr);
+  };
+  return () => {
+    cpu.zero_memory = zero;
+  };
 }

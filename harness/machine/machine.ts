@@ -49,6 +49,12 @@ export type MachineEvent =
   | { type: 'crashed'; kernel: KernelRef; generation: number; crash: string }
   | { type: 'recovered'; kernel: KernelRef; generation: number };
 
+/**
+ * How long the agent's end-of-call mark may trail its reply: the two leave on
+ * different ports. Only a deadline; the mark comes within milliseconds.
+ */
+const END_MARK_MS = 500;
+
 /** How long a ping may take when the console read like a crash but the call answered. */
 const PROBE_MS = 1000;
 
@@ -248,6 +254,8 @@ export class Machine {
       call = resolved.call;
       const reply = await Promise.race([emu.agent.request('call', toWire(call), this.callTimeoutMs, call.call), crash.failed]);
       const elapsed = performance.now() - t0;
+      // Requests are serial: the latest one sent is this call, whose end-of-call mark ends its console text.
+      const callId = emu.agent.channel.lastRequestId;
       crash.stop();
       if (reply.outcome === 'killed') {
         // The agent saw its child die by a signal: the kernel killed it (an oops, or the OOM killer).
@@ -261,8 +269,8 @@ export class Machine {
         result = resultFromEax(reply.eax, (ok) => callData(sent, out, ok));
       }
       if (result.kind !== 'crash') {
-        // Messages the call printed (a module's printk) may trail its return by a moment.
-        if (emu.consoleLength > consoleStart) await emu.consoleSettled(30, 300);
+        // What the call printed (a module's printk) is complete at the agent's end-of-call mark.
+        await emu.endMark(callId, END_MARK_MS);
         const done = { ...record(call, result, false, emu.consoleSince(consoleStart)), elapsedMs: elapsed };
         // The call answered; if the console also read like a crash, make sure the agent still does.
         if (emu.crashTextSince(consoleStart) && !(await this.agentAnswers(emu))) {
@@ -338,8 +346,8 @@ export class Machine {
       // No racing against crash-like console text here: the program's own output is echoed to the
       // console and may read like a crash. A guest that died is found at the reply's deadline.
       reply = await runProgram(emu.agent, plan, plan.limitMs + this.callTimeoutMs);
-      // The agent drains the console before replying, so only what the kernel may still print is waited for.
-      if (emu.consoleLength > consoleStart) await emu.consoleSettled(5, 300);
+      // The program's echoed output and what the kernel printed meanwhile are complete at the end-of-call mark.
+      await emu.endMark(emu.agent.channel.lastRequestId, END_MARK_MS);
       const output = decoder.decode(reply.stdout) + decoder.decode(reply.stderr);
       const kernelSays = emu.crashLinesSince(consoleStart).filter((c) => !programsLine(c.line, output));
       if (reply.end === 'signaled' && kernelSays.length > 0) {

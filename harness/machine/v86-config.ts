@@ -8,6 +8,7 @@ import type { V86, V86Options } from 'v86';
 import type { BootKernel } from '../../kernel-images/user-kernel.ts';
 import { WINDOW_PHYS, WINDOW_SIZE } from '../protocol.ts';
 import { exactBuffer, type BootAssets } from './assets.ts';
+import { decompress } from '../compression.ts';
 
 /**
  * v86 puts the initrd at 64 MiB, so the guest needs more than that. 128 MiB
@@ -38,13 +39,22 @@ export function emulatedMemory(kernel: BootKernel): number {
 export const TUNINGS = {
   'ide-noprobe':
     'kernel command line ide0..ide5=noprobe: 2.4 otherwise probes six IDE interfaces and waits ~2-3.5 s on the absent ones',
-  'no-isapnp': 'kernel command line noisapnp: 2.4.18 otherwise spends ~0.7 s looking for ISA Plug and Play cards',
+  'no-isapnp':
+    'kernel command line noisapnp: 2.4.18 otherwise spends ~0.7 s looking for ISA Plug and Play cards; 6.1 too (isapnp_init took 2.5 s of guest time in an initcall_debug boot)',
   'no-vga-bios': 'no VGA option ROM: its initialisation costs ~0.4 s of BIOS time, and the lab reads the serial console only',
   'quick-rtc':
     "the RTC's update-in-progress flag pulses every 10 ms instead of once per host second: 2.4's get_cmos_time() waits for that edge at boot (0-1 s)",
   'no-vga16fb':
     'kernel command line video=vga16fb:off: 2.6.17 otherwise draws its whole boot log a second time, pixel by pixel, on a VGA16 frame buffer',
   'preset-lpj': 'kernel command line lpj=30000000: 2.6.17 otherwise calibrates its delay loop against the timer at boot',
+  'no-crypto-selftests':
+    "kernel command line cryptomgr.notests: 6.1 otherwise runs its crypto algorithms' self-tests at boot, the largest part of its initcalls in v86",
+  'zero-freed':
+    'kernel command line init_on_free=1: 6.1 zeroes each page it frees, so the memory it is done with (the unpacked initramfs, init code) saves as zeros and the snapshot compresses',
+  'raw-initrd':
+    "the host inflates the gzipped ext2 initrd: 2.4's rd_load copies its 128 blocks instead of running inflate in the emulated CPU, where that code is new to the JIT",
+  'host-unpack':
+    "the host inflates the kernel's gzip payload and v86 loads the bare kernel where the kernel's own decompressor would have put it: the emulated CPU skips 65-115 million instructions of inflate",
 } as const;
 
 export type Tuning = keyof typeof TUNINGS;
@@ -62,11 +72,15 @@ const PRESET_LPJ = 30_000_000;
 /** The series each tuning means something to; the rest of a kernel's boot ignores it. */
 const TUNED_SERIES: Record<Tuning, readonly BootKernel['series'][]> = {
   'ide-noprobe': ['2.4', '2.6'],
-  'no-isapnp': ['2.4'],
+  'no-isapnp': ['2.4', '6.1'],
   'no-vga-bios': ['2.4', '2.6', '6.1'],
   'quick-rtc': ['2.4', '2.6', '6.1'],
   'no-vga16fb': ['2.6'],
   'preset-lpj': ['2.6'],
+  'host-unpack': ['2.4', '2.6'],
+  'no-crypto-selftests': ['6.1'],
+  'zero-freed': ['6.1'],
+  'raw-initrd': ['2.4'],
 };
 
 /** Whether booting `kernel` without `tuning` would differ (the benchmark skips the rest). */
@@ -76,8 +90,6 @@ export function tuningApplies(kernel: BootKernel, tuning: Tuning): boolean {
 }
 
 export function kernelCommandLine(kernel: BootKernel, tunings: readonly Tuning[] = ALL_TUNINGS): string {
-  // 6.1's line stays as it was measured (and as its snapshots are keyed).
-  if (kernel.series === '6.1') return 'console=ttyS0 rdinit=/sbin/init';
   const uses = (t: Tuning): boolean => tunings.includes(t) && tuningApplies(kernel, t);
   const words =
     kernel.initrd === 'cpio'
@@ -88,18 +100,139 @@ export function kernelCommandLine(kernel: BootKernel, tunings: readonly Tuning[]
     for (let i = 0; i < 6; i++) words.push(`ide${i}=noprobe`);
   }
   if (uses('no-isapnp')) words.push('noisapnp');
+  if (uses('no-crypto-selftests')) words.push('cryptomgr.notests');
+  if (uses('zero-freed')) words.push('init_on_free=1');
   if (uses('no-vga16fb')) words.push('video=vga16fb:off');
   if (uses('preset-lpj')) words.push(`lpj=${PRESET_LPJ}`);
   return words.join(' ');
 }
 
-export function v86Options(assets: BootAssets, tunings: readonly Tuning[] = ALL_TUNINGS): V86Options {
+/** What became of a bzImage offered to unpackKernel. */
+export type UnpackResult = { kind: 'unpacked'; image: Uint8Array } | { kind: 'kept'; reason: string };
+
+const SETUP_SECTS = 0x1f1;
+const HEADER_MAGIC = 0x202;
+const BOOT_PROTOCOL = 0x206;
+const CODE32_START = 0x214;
+/** Boot protocol 2.05 brought relocatable kernels, whose decompressor may move them; up to 2.04 the kernel runs where it is inflated. */
+const LAST_FIXED_PROTOCOL = 0x204;
+const KERNEL_LOAD = 0x100000;
+/** Far beyond any 2.4 or 2.6 kernel, and below the initrd v86 puts at 64 MiB. */
+const MAX_UNPACKED = 48 * 1024 * 1024;
+const CLD = 0xfc;
+/** The flat data segment in the setup code's GDT, which both the 2.4 and the 2.6 decompressor load before anything else. */
+const BOOT_DS = 0x18;
+
+/**
+ * What the decompressor did first and the setup code does not: the data
+ * segments flat (2.6's startup_32 reads its GDT descriptor through %ds before
+ * loading it), then on to the kernel at 0x100000. %esi and %ebx, which the
+ * kernel reads, pass through as the setup code left them.
+ */
+function segmentStub(): Uint8Array {
+  const mov = (sreg: number): number[] => [0x8e, 0xc0 | (sreg << 3)];
+  return new Uint8Array([
+    0xb8, BOOT_DS, 0, 0, 0, // mov $BOOT_DS, %eax
+    ...mov(3), ...mov(0), ...mov(4), ...mov(5), ...mov(2), // %ds %es %fs %gs %ss
+    0xb9, ...[0, 8, 16, 24].map((shift) => (KERNEL_LOAD >>> shift) & 0xff), // mov $KERNEL_LOAD, %ecx
+    0xff, 0xe1, // jmp *%ecx
+  ]);
+}
+
+/**
+ * The same kernel with its compressed part replaced by the bare kernel the
+ * part inflates to. Up to boot protocol 2.04 the setup code jumps to
+ * 0x100000, where the decompressor inflates the kernel and jumps on to
+ * 0x100000 with the same registers; v86 loads the protected-mode part at
+ * 0x100000, so the setup code now jumps straight to the kernel. Anything not
+ * exactly that shape is kept, and boots as it always did.
+ */
+export async function unpackKernel(bzimage: Uint8Array): Promise<UnpackResult> {
+  if (bzimage.length < 0x400) return { kind: 'kept', reason: 'too short for a bzImage' };
+  const view = new DataView(bzimage.buffer, bzimage.byteOffset, bzimage.byteLength);
+  if (view.getUint32(HEADER_MAGIC, true) !== 0x53726448) return { kind: 'kept', reason: 'no HdrS header' };
+  const protocol = view.getUint16(BOOT_PROTOCOL, true);
+  if (protocol > LAST_FIXED_PROTOCOL) return { kind: 'kept', reason: `boot protocol ${protocol.toString(16)}: the decompressor may relocate the kernel` };
+  if (view.getUint32(CODE32_START, true) !== KERNEL_LOAD) return { kind: 'kept', reason: 'the kernel does not start at 0x100000' };
+  const setupEnd = ((bzimage[SETUP_SECTS] || 4) + 1) * 512;
+  // The 2.4/2.6 piggy.o: the gzip stream's length as a 32-bit word, then the stream.
+  let at = setupEnd + 4;
+  while (at + 3 < bzimage.length && !(bzimage[at] === 0x1f && bzimage[at + 1] === 0x8b && bzimage[at + 2] === 8)) at++;
+  if (at + 3 >= bzimage.length) return { kind: 'kept', reason: 'no gzip payload' };
+  const length = view.getUint32(at - 4, true);
+  if (length < 18 || at + length > bzimage.length) return { kind: 'kept', reason: 'the gzip payload has no length word before it' };
+  const expected = view.getUint32(at + length - 4, true);
+  if (expected > MAX_UNPACKED) return { kind: 'kept', reason: `the kernel would inflate to ${expected} bytes` };
+  let kernel: Uint8Array | null;
+  try {
+    kernel = await decompress(bzimage.slice(at, at + length), 'gzip', MAX_UNPACKED);
+  } catch (e) {
+    return { kind: 'kept', reason: `the gzip payload is damaged (${e instanceof Error ? e.message : String(e)})` };
+  }
+  // The kernel's startup_32 begins with cld, as the decompressor's own does.
+  if (!kernel || kernel.length !== expected || kernel[0] !== CLD) return { kind: 'kept', reason: 'the payload is not a bare i386 kernel' };
+  // The stub sits past the kernel's file bytes, in what becomes its bss (cleared by the kernel once the stub has run).
+  const stubOffset = (kernel.length + 15) & ~15;
+  const stub = segmentStub();
+  // v86 wants the image's length a multiple of 4.
+  const image = new Uint8Array((setupEnd + stubOffset + stub.length + 3) & ~3);
+  image.set(bzimage.subarray(0, setupEnd));
+  image.set(kernel, setupEnd);
+  image.set(stub, setupEnd + stubOffset);
+  // The setup code jumps to code32_start: the stub, which goes on to the kernel.
+  new DataView(image.buffer).setUint32(CODE32_START, KERNEL_LOAD + stubOffset, true);
+  return { kind: 'unpacked', image };
+}
+
+/** The two files v86 is given to boot: BootAssets' own, or what the host-unpack and raw-initrd tunings made of them. */
+export interface BootFiles {
+  bzimage: Uint8Array;
+  initrd: Uint8Array;
+}
+
+/** An initrd a 2.4 kernel reads as well unpacked: 16 MiB is far past modlab's (128 KiB) and within the ramdisk's reach. */
+const MAX_RAW_INITRD = 16 * 1024 * 1024;
+
+/** The gzipped initrd inflated, or the file as it is when it is not gzip or does not inflate. */
+async function rawInitrd(initrd: Uint8Array): Promise<Uint8Array> {
+  if (initrd[0] !== 0x1f || initrd[1] !== 0x8b) return initrd;
+  const raw = await decompress(initrd.slice(), 'gzip', MAX_RAW_INITRD).catch(() => null);
+  return raw ?? initrd;
+}
+
+const preparedFiles = new WeakMap<BootAssets, Map<string, Promise<BootFiles>>>();
+
+/** The files v86 boots with `tunings`, made once per assets and tuning set. */
+export function bootFiles(assets: BootAssets, tunings: readonly Tuning[] = ALL_TUNINGS): Promise<BootFiles> {
+  const uses = (t: Tuning): boolean => tunings.includes(t) && tuningApplies(assets.kernel, t);
+  const unpack = uses('host-unpack');
+  const raw = uses('raw-initrd');
+  if (!unpack && !raw) return Promise.resolve(assets);
+  let perAssets = preparedFiles.get(assets);
+  if (!perAssets) {
+    perAssets = new Map();
+    preparedFiles.set(assets, perAssets);
+  }
+  const id = `${unpack}/${raw}`;
+  let files = perAssets.get(id);
+  if (!files) {
+    files = Promise.all([
+      unpack ? unpackKernel(assets.bzimage).then((r) => (r.kind === 'unpacked' ? r.image : assets.bzimage)) : assets.bzimage,
+      raw ? rawInitrd(assets.initrd) : assets.initrd,
+    ]).then(([bzimage, initrd]) => ({ bzimage, initrd }));
+    perAssets.set(id, files);
+  }
+  return files;
+}
+
+/** `files` are the kernel and initrd v86 loads: the assets' own, or what bootFiles made of them. */
+export function v86Options(assets: BootAssets, tunings: readonly Tuning[] = ALL_TUNINGS, files: BootFiles = assets): V86Options {
   return {
     wasm_path: assets.wasmPath,
     bios: { buffer: exactBuffer(assets.bios) },
     ...(tunings.includes('no-vga-bios') || !assets.vgaBios ? {} : { vga_bios: { buffer: exactBuffer(assets.vgaBios) } }),
-    bzimage: { buffer: exactBuffer(assets.bzimage) },
-    initrd: { buffer: exactBuffer(assets.initrd) },
+    bzimage: { buffer: exactBuffer(files.bzimage) },
+    initrd: { buffer: exactBuffer(files.initrd) },
     cmdline: kernelCommandLine(assets.kernel, tunings),
     memory_size: emulatedMemory(assets.kernel),
     // Started by hand, after the device tuning below is in place.

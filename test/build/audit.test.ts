@@ -1,6 +1,9 @@
 /**
- * npm audit of what the lab ships (production dependencies): no high or
- * critical advisory. Needs the npm registry; without it the test is skipped
+ * npm audit of every dependency: no high or critical advisory. All of them,
+ * not only the package's runtime ones (v86): the lab's bundle carries
+ * xterm.js and CodeMirror, which the package lists as dev dependencies
+ * because the installed CLI does not need them, and the build tools make
+ * the site. Needs the npm registry; without it the test is skipped
  * and says so. Not a unit test (it asks the network), hence the build suite.
  */
 import assert from 'node:assert/strict';
@@ -10,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-test('npm audit --omit=dev: no high or critical advisory in the shipped dependencies', (t) => {
-  const r = spawnSync('npm', ['audit', '--omit=dev', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 90_000 });
+test('npm audit: no high or critical advisory in any dependency', (t) => {
+  const r = spawnSync('npm', ['audit', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 90_000 });
   let report: { metadata?: { vulnerabilities?: Record<string, number> }; error?: { summary?: string }; message?: string };
   try {
     report = JSON.parse(r.stdout || '{}') as typeof report;
@@ -25,6 +28,6 @@ test('npm audit --omit=dev: no high or critical advisory in the shipped dependen
     return;
   }
   const v = report.metadata.vulnerabilities;
-  t.diagnostic(`advisories in shipped dependencies: ${JSON.stringify(v)}`);
-  assert.equal((v['high'] ?? 0) + (v['critical'] ?? 0), 0, `npm audit --omit=dev reports ${JSON.stringify(v)}`);
+  t.diagnostic(`advisories: ${JSON.stringify(v)}`);
+  assert.equal((v['high'] ?? 0) + (v['critical'] ?? 0), 0, `npm audit reports ${JSON.stringify(v)}`);
 });

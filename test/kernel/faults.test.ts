@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { boot, type Machine } from '../../node/boot.ts';
 import type { CallRecord } from '../../harness/calls/record.ts';
 import { SnapshotCache, type SnapshotStore } from '../../harness/machine/snapshot.ts';
+import { PROTOCOL_VERSION } from '../../harness/protocol.ts';
 import { LONG } from './man-page.ts';
 
 /** The frame channel's inbound side: bytes from the guest, and what its decoder dropped. */
@@ -60,7 +61,7 @@ function noise(n: number, seed: number): Uint8Array {
     out[i] = x & 0xff;
   }
   // Plant fake frame headers announcing long frames: the worst noise for a decoder.
-  for (let i = 0; i + 12 < n; i += 97) out.set([0x4d, 0x4c, 1, 0x11, 1, 0, 0, 0, 0, 0, 8, 0], i);
+  for (let i = 0; i + 12 < n; i += 97) out.set([0x4d, 0x4c, PROTOCOL_VERSION, 0x11, 1, 0, 0, 0, 0, 0, 8, 0], i);
   return out;
 }
 

@@ -131,7 +131,7 @@ test('a frame cut off by the end of the stream is held back, not delivered, unti
 });
 
 test('noise announcing a huge frame does not hold back the real frames behind it', () => {
-  const fake = Uint8Array.of(0x4d, 0x4c, 1, 0x11, 1, 0, 0, 0, 0, 0, 8, 0); // 512 KiB promised
+  const fake = Uint8Array.of(0x4d, 0x4c, PROTOCOL_VERSION, 0x11, 1, 0, 0, 0, 0, 0, 8, 0); // 512 KiB promised
   const real = encodeFrame({ type: 0x11, id: 7, payload: Uint8Array.of(1, 2, 3) });
   const d = new FrameDecoder();
   assert.deepEqual(d.push(fake), []);

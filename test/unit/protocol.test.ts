@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { crc32, decodeResult, encodeCall, encodeFrame, FrameDecoder, FrameType, MAX_PAYLOAD, NO_UID, PayloadWriter } from '../../harness/protocol.ts';
+import { crc32, decodeResult, encodeCall, encodeFrame, FrameDecoder, FrameType, MAX_PAYLOAD, NO_UID, PayloadWriter, PROTOCOL_VERSION } from '../../harness/protocol.ts';
 
 test('crc32 matches the IEEE check value', () => {
   assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
@@ -31,7 +31,7 @@ test('the decoder skips garbage and corrupt frames and keeps going', () => {
 });
 
 test('a header announcing an oversized payload is rejected, not buffered forever', () => {
-  const w = new PayloadWriter().bytes(new Uint8Array([0x4d, 0x4c, 1, 0x11])).u32(1).u32(MAX_PAYLOAD + 1).finish();
+  const w = new PayloadWriter().bytes(new Uint8Array([0x4d, 0x4c, PROTOCOL_VERSION, 0x11])).u32(1).u32(MAX_PAYLOAD + 1).finish();
   const good = encodeFrame({ type: FrameType.Pong, id: 3, payload: new Uint8Array(0) });
   const d = new FrameDecoder();
   assert.deepEqual(d.push(new Uint8Array([...w, ...good])).map((f) => f.id), [3]);

@@ -49,7 +49,7 @@ test('a transfer that keeps making progress outlives its deadline many times ove
   // The kernel's work takes less than the deadline, counted from the last byte.
   await sleep(40);
   assert.equal(settled, false);
-  feed(FrameType.Result, 1, new PayloadWriter().u32(0).u32(0).finish());
+  feed(FrameType.Result, channel.lastRequestId, new PayloadWriter().u32(0).u32(0).finish());
   assert.equal((await reply).type, FrameType.Result);
 });
 

@@ -1,0 +1,84 @@
+/**
+ * One-shot CLI timing: `node bin/modlab.mjs call create_module x 4096
+ * --kernel K` as a user runs it, from spawning the process to its exit, with
+ * a warm cache (one warm-up run first saves the machine). The cache is a
+ * private folder, so the project's plays no part. Each run must print the
+ * call's answer and exit 0, or the figure would time a failure.
+ *
+ * Standalone: node --import tsx bench/one-shot.ts [--kernels 2.4.20,...] [--runs N]
+ *   [--bin FILE]   time another entry point (e.g. an older build), same arguments
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildCli } from '../cli/build.ts';
+import type { KernelId } from '../kernel-images/manifest.ts';
+import { spread, type Spread } from './stats.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const DEFAULT_BIN = path.join(ROOT, 'bin', 'modlab.mjs');
+/** A one-shot call takes well under a second; a boot (the warm-up) a few seconds. */
+const RUN_TIMEOUT_MS = 120_000;
+
+interface OneShot {
+  ms: number;
+  stdout: string;
+}
+
+function runOnce(bin: string, kernel: KernelId, env: NodeJS.ProcessEnv): Promise<OneShot> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [bin, 'call', 'create_module', 'x', '4096', '--kernel', kernel], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const ms = performance.now() - t0;
+      if (code !== 0 || !/create_module\("x", 4096\)\s+= 0x[0-9a-f]{8}/.test(stdout)) {
+        reject(new Error(`modlab call on ${kernel} failed (${signal ?? `exit ${code}`}):\n${stdout}${stderr}`));
+      } else {
+        resolve({ ms, stdout });
+      }
+    });
+  });
+}
+
+let built: Promise<void> | undefined;
+
+/**
+ * Times `runs` one-shot calls on `kernel` after one warm-up run that saves
+ * the machine. The default entry point is built from the current sources
+ * first (once per process), so that the figures are this tree's.
+ */
+export async function oneShotCliMs(kernel: KernelId, runs: number, bin: string = DEFAULT_BIN): Promise<Spread> {
+  if (bin === DEFAULT_BIN) await (built ??= buildCli());
+  const cache = await mkdtemp(path.join(tmpdir(), 'modlab-oneshot-'));
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, MODLAB_CACHE_DIR: cache };
+    delete env.MODLAB_NO_SNAPSHOTS;
+    await runOnce(bin, kernel, env);
+    const ms: number[] = [];
+    for (let i = 0; i < runs; i++) ms.push((await runOnce(bin, kernel, env)).ms);
+    return spread(ms);
+  } finally {
+    await rm(cache, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const value = (flag: string): string | undefined => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+  const kernels = (value('--kernels') ?? '2.4.20').split(',') as KernelId[];
+  const runs = Number(value('--runs') ?? '10');
+  const bin = path.resolve(value('--bin') ?? DEFAULT_BIN);
+  for (const k of kernels) process.stdout.write(`${k} ${path.relative(ROOT, bin)}: ${JSON.stringify(await oneShotCliMs(k, runs, bin))}\n`);
+}

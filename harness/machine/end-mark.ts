@@ -1,0 +1,51 @@
+/**
+ * Takes the agent's end-of-call marks (protocol.ts) out of the console's
+ * byte stream: what is not a mark goes on to `text`, each mark's request id
+ * to `mark`. An ESC is held back until the bytes after it are a mark or
+ * cannot be one, so a mark never reaches the console text or a terminal.
+ */
+import { END_MARK_CLOSE, END_MARK_OPEN } from '../protocol.ts';
+
+const OPEN = END_MARK_OPEN.length;
+const ID_DIGITS = 8;
+const LENGTH = OPEN + ID_DIGITS + END_MARK_CLOSE.length;
+const ESC = 0x1b;
+
+function isLowerHex(b: number): boolean {
+  return (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66);
+}
+
+export class EndMarkFilter {
+  private held: number[] = [];
+
+  constructor(
+    private readonly text: (byte: number) => void,
+    private readonly mark: (id: number) => void,
+  ) {}
+
+  push(b: number): void {
+    const held = this.held;
+    if (held.length === 0 && b !== ESC) {
+      this.text(b);
+      return;
+    }
+    held.push(b);
+    const at = held.length - 1;
+    const fits = at < OPEN ? b === END_MARK_OPEN.charCodeAt(at) : at < OPEN + ID_DIGITS ? isLowerHex(b) : b === END_MARK_CLOSE.charCodeAt(at - OPEN - ID_DIGITS);
+    if (!fits) {
+      // Not a mark: its first byte is text; the bytes after it may still start one.
+      this.held = [];
+      this.text(held[0] as number);
+      for (const x of held.slice(1)) this.push(x);
+      return;
+    }
+    if (held.length < LENGTH) return;
+    this.held = [];
+    this.mark(parseInt(String.fromCharCode(...held.slice(OPEN, OPEN + ID_DIGITS)), 16));
+  }
+
+  /** Forgets a half-seen mark (the guest was replaced). */
+  reset(): void {
+    this.held = [];
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * What the fast restore relies on (harness/machine/emulator.ts,
+ * zeroFirmwareOnly): a new v86 given no kernel or initrd has written nothing
+ * into RAM above FIRMWARE_END before it runs, so restore_state need not zero
+ * the rest. A v86 upgrade that writes more fails here. The same check on a
+ * v86 given the kernel and initrd finds their bytes, so it can fail.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { V86 } from 'v86';
+import { FIRMWARE_END, withoutBootFiles } from '../../harness/machine/emulator.ts';
+import { ALL_TUNINGS, v86Options } from '../../harness/machine/v86-config.ts';
+import { NodeAssets } from '../../node/assets.ts';
+
+interface CpuView {
+  // A wasm export: 1 or 0.
+  is_memory_zeroed: (addr: number, length: number) => number;
+  memory_size: Uint32Array;
+}
+
+async function loadedCpu(v86: V86): Promise<CpuView> {
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('v86 did not load within 20 s')), 20_000);
+    v86.add_listener('emulator-loaded', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return (v86 as unknown as { v86: { cpu: CpuView } }).v86.cpu;
+}
+
+test('a v86 without kernel or initrd has RAM above FIRMWARE_END all zero before it runs; with them, not', async () => {
+  const assets = await new NodeAssets({ download: false }).load('2.4.20');
+  const bare = new V86(withoutBootFiles(v86Options(assets, ALL_TUNINGS)));
+  try {
+    const cpu = await loadedCpu(bare);
+    const size = cpu.memory_size[0] ?? 0;
+    assert.ok(size > FIRMWARE_END, `RAM is ${size} bytes`);
+    assert.equal(cpu.is_memory_zeroed(FIRMWARE_END, size - FIRMWARE_END), 1, 'nothing written above FIRMWARE_END');
+    assert.equal(cpu.is_memory_zeroed(0, FIRMWARE_END), 0, 'the BIOS is below FIRMWARE_END');
+  } finally {
+    await bare.destroy();
+  }
+  const booting = new V86(v86Options(assets, ALL_TUNINGS));
+  try {
+    const cpu = await loadedCpu(booting);
+    const size = cpu.memory_size[0] ?? 0;
+    assert.equal(cpu.is_memory_zeroed(FIRMWARE_END, size - FIRMWARE_END), 0, 'the kernel and initrd are copied above FIRMWARE_END');
+  } finally {
+    await booting.destroy();
+  }
+});
