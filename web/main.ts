@@ -263,6 +263,16 @@ async function procModulesLine(m: Machine, r: CallRecord): Promise<string | null
   return mods.split('\n').find((l) => l.split(/\s+/)[0] === wanted) ?? null;
 }
 
+/**
+ * After Run the answer's heading is on screen: on a phone, or a projector at
+ * 150 %, the card lands below the fold. Where its heading shows already
+ * (a laptop) the page does not move.
+ */
+function showAnswer(el: HTMLElement): void {
+  const { top } = el.getBoundingClientRect();
+  if (top < 0 || top + 60 > window.innerHeight) el.scrollIntoView({ block: 'start', behavior: 'instant' });
+}
+
 async function runCall(): Promise<void> {
   const r = callForm.check();
   if ('error' in r || !machine || busy) return;
@@ -272,6 +282,7 @@ async function runCall(): Promise<void> {
   try {
     const record = await machine.call(r.call);
     renderResult(card, record, await procModulesLine(machine, record));
+    showAnswer(card);
     addToHistory(record);
   } catch (e) {
     notice = errorText(e);
