@@ -14,11 +14,11 @@
  * Run alone:
  *   node --import tsx bench/browser-calls.ts [--dist DIR] [--calls N]
  */
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { percentile, round } from './stats.ts';
+import { withSiteInChromium } from './site-in-chromium.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** This bench's own port (the e2e suite uses 4173, bench/browser-visit.ts 4313). */
@@ -83,15 +83,9 @@ async function oneCall(page: Page): Promise<{ clickToCard: number; roundTrip: nu
 
 export async function browserCalls(options: { dist: string; calls: number; chromium: string; log: (line: string) => void }): Promise<CallsBench> {
   const { dist, calls, chromium, log } = options;
-  if (!(await stat(chromium).then(() => true, () => false))) return { ok: false, skipped: `no Chromium at ${chromium} (set MODLAB_CHROMIUM)` };
-  if (!(await stat(path.join(dist, 'index.html')).then(() => true, () => false))) return { ok: false, skipped: `no built site in ${dist} (npm run build)` };
-  const { preview } = await import('vite');
-  const { chromium: launcher } = await import('@playwright/test');
-  const server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir: dist }, preview: { port: CALLS_PORT, strictPort: true, host: '127.0.0.1' } });
-  const browser = await launcher.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-background-networking'] });
-  try {
+  const run = await withSiteInChromium({ dist, chromium, port: CALLS_PORT }, async (browser, url) => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`http://127.0.0.1:${CALLS_PORT}/${LINK}`);
+    await page.goto(`${url}${LINK}`);
     await page.locator('#result[data-outcome="success"]').waitFor({ timeout: STEP_MS });
     const toCard: number[] = [];
     const roundTrip: number[] = [];
@@ -103,13 +97,12 @@ export async function browserCalls(options: { dist: string; calls: number; chrom
       toCard.push(r.clickToCard);
       roundTrip.push(r.roundTrip);
     }
-    const result = { clickToCardMs: percentiles(toCard), pageRoundTripMs: percentiles(roundTrip) };
-    log(`browser calls: click → card p50 ${result.clickToCardMs.p50} ms (p95 ${result.clickToCardMs.p95}), round trip in the page p50 ${result.pageRoundTripMs.p50} ms (p95 ${result.pageRoundTripMs.p95}), ${calls} calls`);
-    return { ok: true, calls: result };
-  } finally {
-    await browser.close();
-    await server.close();
-  }
+    return { clickToCardMs: percentiles(toCard), pageRoundTripMs: percentiles(roundTrip) };
+  });
+  if (!run.ok) return run;
+  const r = run.value;
+  log(`browser calls: click → card p50 ${r.clickToCardMs.p50} ms (p95 ${r.clickToCardMs.p95}), round trip in the page p50 ${r.pageRoundTripMs.p50} ms (p95 ${r.pageRoundTripMs.p95}), ${calls} calls`);
+  return { ok: true, calls: r };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

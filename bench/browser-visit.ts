@@ -14,11 +14,11 @@
  * Each is the median of `runs` fresh contexts. Run alone:
  *   node --import tsx bench/browser-visit.ts [--dist DIR] [--runs N]
  */
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { spread, type Spread } from './stats.ts';
+import { withSiteInChromium } from './site-in-chromium.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** This bench's own port, so it does not meet the e2e suite's preview (4173) or another's. */
@@ -105,14 +105,7 @@ async function tourFresh(browser: Browser, url: string): Promise<number> {
 
 export async function browserVisits(options: { dist: string; runs: number; chromium: string; log: (line: string) => void }): Promise<VisitBench> {
   const { dist, runs, chromium, log } = options;
-  if (!(await stat(chromium).then(() => true, () => false))) return { ok: false, skipped: `no Chromium at ${chromium} (set MODLAB_CHROMIUM)` };
-  if (!(await stat(path.join(dist, 'index.html')).then(() => true, () => false))) return { ok: false, skipped: `no built site in ${dist} (npm run build)` };
-  const { preview } = await import('vite');
-  const { chromium: launcher } = await import('@playwright/test');
-  const server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir: dist }, preview: { port: VISIT_PORT, strictPort: true, host: '127.0.0.1' } });
-  const url = `http://127.0.0.1:${VISIT_PORT}/`;
-  const browser = await launcher.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-background-networking'] });
-  try {
+  const run = await withSiteInChromium({ dist, chromium, port: VISIT_PORT }, async (browser, url) => {
     const first: number[] = [];
     const repeat: number[] = [];
     const tour: number[] = [];
@@ -123,11 +116,9 @@ export async function browserVisits(options: { dist: string; runs: number; chrom
       tour.push(await tourFresh(browser, url));
       log(`browser visit ${i + 1}/${runs}: first answer ${Math.round(v.first)} ms, repeat ready ${Math.round(v.repeat)} ms, tour ${Math.round(tour.at(-1) ?? 0)} ms`);
     }
-    return { ok: true, dist: path.relative(ROOT, dist) || dist, visits: { firstVisitAnswerMs: spread(first), repeatVisitReadyMs: spread(repeat), tourFreshMs: spread(tour) } };
-  } finally {
-    await browser.close();
-    await server.close();
-  }
+    return { firstVisitAnswerMs: spread(first), repeatVisitReadyMs: spread(repeat), tourFreshMs: spread(tour) };
+  });
+  return run.ok ? { ok: true, dist: path.relative(ROOT, dist) || dist, visits: run.value } : run;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
