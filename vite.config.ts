@@ -1,19 +1,20 @@
 import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 import { kernelImages } from './web/kernel-images-plugin.ts';
 import { shippedSnapshots } from './web/snapshots-plugin.ts';
 
 /**
  * The policy web/index.html's <meta> carries, directive for directive (an
  * e2e test compares them). A <meta> policy cannot say frame-ancestors, so the
- * header adds it: no other site may frame the lab and drive its form.
+ * header adds it: any site may frame the lab (a slide, a course page: see
+ * ?embed=1). What a framing site could drive is a call on an emulated kernel
+ * in the visitor's own tab; a host that wants no framing sends 'none'.
  */
 export const PAGE_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'none'";
 
 /** What a host of the built site should send (README, "Hosting"); `npm start` sends them. */
 export const HOSTING_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy': `${PAGE_CSP}; frame-ancestors 'none'`,
-  // For browsers that predate frame-ancestors.
-  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy': `${PAGE_CSP}; frame-ancestors *`,
   'X-Content-Type-Options': 'nosniff',
   // Share links carry the call in the query; it stays in the page.
   'Referrer-Policy': 'no-referrer',
@@ -52,10 +53,52 @@ export function assetFileNames(asset: { names: readonly string[] }): string {
   return asset.names.some((n) => n.endsWith('.gz')) ? 'assets/[name]-[hash][extname].bin' : 'assets/[name]-[hash][extname]';
 }
 
+/**
+ * The service worker (Workbox, through vite-plugin-pwa): the first visit
+ * keeps the app, the 2.4 kernels and their saved machines, so the lab
+ * reloads and runs with the server gone; 2.6.17 and 6.1 (16 MB more) are
+ * kept the first time they are used, or when the page is asked to.
+ */
+export const OFFLINE_PRECACHE = ['**/*.{js,css,html,wasm,bin,json,svg,webmanifest}', 'kernels/2.4.*.img', 'snapshots/2.4.*.snap'];
+
+const offline = VitePWA({
+  registerType: 'autoUpdate',
+  // web/offline.ts registers it, so that a browser that refuses it is told once, plainly.
+  injectRegister: null,
+  manifest: {
+    name: 'modlab — create_module(2) on a genuine Linux kernel',
+    short_name: 'modlab',
+    description: "Linux 2.4's create_module(2) answered by genuine kernels in an emulator in your browser.",
+    start_url: './',
+    scope: './',
+    display: 'standalone',
+    background_color: '#111418',
+    theme_color: '#111418',
+    icons: [{ src: 'icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+  },
+  workbox: {
+    globPatterns: OFFLINE_PRECACHE,
+    // v86's wasm is 2.1 MB; a 2.4 saved machine up to 2 MB.
+    maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
+    // A share link (the call in the query) opens offline too.
+    navigateFallback: 'index.html',
+    // Query strings are the lab's own links; the files themselves never vary by them.
+    ignoreURLParametersMatching: [/.*/],
+    runtimeCaching: [
+      {
+        urlPattern: ({ url }) => /\/(kernels|snapshots)\/[^/]+$/.test(url.pathname),
+        handler: 'CacheFirst',
+        options: { cacheName: 'modlab-kernels', expiration: { maxEntries: 32 } },
+      },
+    ],
+  },
+});
+
 export default defineConfig({
   root: 'web',
   base: './',
-  plugins: [kernelImages(), shippedSnapshots()],
+  // The two plugins that put kernels and saved machines in the site come first: the service worker lists what they emit.
+  plugins: [kernelImages(), shippedSnapshots(), offline],
   build: {
     outDir: '../dist',
     emptyOutDir: true,

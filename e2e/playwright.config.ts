@@ -17,6 +17,8 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${port}/`,
     launchOptions: { executablePath, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] },
     viewport: { width: 1400, height: 900 },
+    // The lab's service worker would serve later loads from its cache, out of page.route()'s reach; e2e/offline.spec.ts allows it.
+    serviceWorkers: 'block',
   },
   webServer: {
     command: `npx vite preview --port ${port} --strictPort --host 127.0.0.1${dist ? ` --outDir ${dist}` : ''}`,

@@ -686,19 +686,21 @@ static void make_raw(int fd)
 }
 
 /*
- * The console stays a cooked tty for people, but it must never hold up the
- * protocol. Without XON/XOFF: a ^S would stop its output and block the
+ * The console stays a cooked tty (whole lines), but it must never hold up
+ * the protocol. Without XON/XOFF: a ^S would stop its output and block the
  * agent's next write. Its reads are non-blocking (serve_console): some
  * control characters leave 2.4's line discipline reporting input that a
- * read then waits for.
+ * read then waits for. Without echo: the lab's page edits and echoes the
+ * line itself. Nothing typed comes back as typed, then: the shell repeats
+ * a typed word only through say_typed, which writes control characters as
+ * ^X, so console input cannot forge the end-of-call mark.
  */
 static void make_console(int fd)
 {
 	struct ktermios t;
 	if (sys3(SYS_ioctl, fd, TCGETS, (u32)&t) >= 0) {
 		t.c_iflag &= ~(u32)(IXON | IXANY | IXOFF);
-		/* A typed ESC echoes as ^[: the echo cannot forge the end-of-call mark. */
-		t.c_lflag |= ECHOCTL;
+		t.c_lflag &= ~(u32)(ECHO | ECHOCTL);
 		sys3(SYS_ioctl, fd, TCSETS, (u32)&t);
 	}
 }
@@ -708,6 +710,32 @@ static void make_console(int fd)
 static void say(const char *s)
 {
 	write_all(con_fd, s, str_len(s));
+}
+
+/*
+ * Text that came from outside (a typed word, the kernel's log) with its
+ * control characters written as ^X, as ECHOCTL did: an ESC never reaches
+ * the console, so such text cannot start an escape sequence or a mark.
+ * Newlines and tabs pass when `lines` is set.
+ */
+static void say_typed(const char *s, u32 n, int lines)
+{
+	char out[256];
+	u32 k = 0;
+	for (u32 i = 0; i < n; i++) {
+		u8 c = (u8)s[i];
+		if (k + 2 > sizeof(out)) {
+			write_all(con_fd, out, k);
+			k = 0;
+		}
+		if ((c < 0x20 && !(lines && (c == '\n' || c == '\t'))) || c == 0x7f) {
+			out[k++] = '^';
+			out[k++] = (char)(c ^ 0x40);
+		} else {
+			out[k++] = (char)c;
+		}
+	}
+	write_all(con_fd, out, k);
 }
 
 static void say_hex(u32 v)
@@ -792,14 +820,50 @@ static void say_result(const char *call, u32 outcome, u32 word)
 static void shell_help(void)
 {
 	say("commands:\n"
-	    "  create_module NAME SIZE [UID]   NAME: text, NULL, or @0xADDR for a raw pointer\n"
-	    "  delete_module NAME [UID]\n"
-	    "  insmod MODULE                   hello, hello_user or hello_fail: create, link, init\n"
-	    "  rmmod MODULE                    delete_module\n"
-	    "  lsmod                           cat /proc/modules\n"
-	    "  cat FILE                        e.g. cat /proc/modules\n"
+	    "  create_module NAME SIZE [--uid N]  NAME: text, NULL, or @0xADDR for a raw pointer\n"
+	    "  delete_module NAME [--uid N]\n"
+	    "  insmod MODULE                      hello, hello_user or hello_fail: create, link, init\n"
+	    "  rmmod MODULE                       delete_module\n"
+	    "  lsmod                              cat /proc/modules\n"
+	    "  cat FILE                           e.g. cat /proc/modules\n"
+	    "  dmesg                              the kernel's messages\n"
 	    "  uname\n"
-	    "  help\n");
+	    "  help\n"
+	    "In the lab, all five calls (also init_module, query_module and\n"
+	    "get_kernel_syms) take the words of `modlab call`; Tab completes.\n");
+}
+
+/* syslog(2) actions. */
+#define SYSLOG_READ_ALL 3
+#define SYSLOG_SIZE_BUFFER 10
+
+/*
+ * The kernel's log buffer, as dmesg prints it: syslog(READ_ALL), each line's
+ * <level> prefix left out. The log holds what printk wrote, names users
+ * chose among it, so it goes out through say_typed.
+ */
+static void shell_dmesg(void)
+{
+	char *buf = (char *)filebuf;
+	s32 r = sys3(SYS_syslog, SYSLOG_READ_ALL, (u32)buf, sizeof(filebuf));
+	if (r < 0) {
+		say("dmesg: syslog failed: ");
+		say_errno((u32)-r);
+		say("\n");
+		return;
+	}
+	u32 i = 0, n = (u32)r;
+	while (i < n) {
+		u32 end = i;
+		while (end < n && buf[end] != '\n')
+			end++;
+		u32 from = i;
+		if (end - from >= 3 && buf[from] == '<' && buf[from + 1] >= '0' && buf[from + 1] <= '9' && buf[from + 2] == '>')
+			from += 3;
+		say_typed(buf + from, end - from, 0);
+		say("\n");
+		i = end + 1;
+	}
 }
 
 /* What insmod did: lay the object out, create_module, link for that address, init_module. */
@@ -843,12 +907,59 @@ static void shell_insmod(const char *module)
 	say_result("init_module", outcome, word);
 }
 
+/* One command of the shell: its name, how many words it takes after it, and what it says when given the wrong number. */
+struct command {
+	const char *name;
+	int min, max, takes_uid;
+	const char *usage;
+};
+
+static const struct command commands[] = {
+	{ "help", 0, 0, 0, "help" },
+	{ "uname", 0, 0, 0, "uname" },
+	{ "dmesg", 0, 0, 0, "dmesg" },
+	{ "insmod", 1, 1, 0, "insmod MODULE   (hello, hello_user or hello_fail)" },
+	{ "rmmod", 1, 1, 0, "rmmod MODULE" },
+	{ "lsmod", 0, 0, 0, "lsmod" },
+	{ "cat", 1, 1, 0, "cat FILE" },
+	{ "create_module", 2, 2, 1, "create_module NAME SIZE [--uid N]" },
+	{ "delete_module", 1, 1, 1, "delete_module NAME [--uid N]" },
+};
+
+/*
+ * Takes `--uid N` or `--uid=N` out of the words, as modlab call reads it.
+ * Returns 0 when it is there but not a number.
+ */
+static int take_uid(char **w, int *n, u32 *uid)
+{
+	for (int i = 1; i < *n; i++) {
+		const char *v = 0;
+		int used = 1;
+		if (str_eq(w[i], "--uid") && i + 1 < *n)
+			v = w[i + 1], used = 2;
+		else if (w[i][0] == '-' && w[i][1] == '-' && w[i][2] == 'u' && w[i][3] == 'i' && w[i][4] == 'd' && w[i][5] == '=')
+			v = w[i] + 6;
+		else if (str_eq(w[i], "--uid"))
+			return 0;
+		if (!v)
+			continue;
+		if (!parse_num(v, uid))
+			return 0;
+		for (int j = i; j + used < *n; j++)
+			w[j] = w[j + used];
+		*n -= used;
+		return 1;
+	}
+	return 1;
+}
+
 static void shell_line(char *line)
 {
-	char *w[5];
+	char *w[8];
 	int n = 0;
 	char *p = line;
-	while (*p && n < 5) {
+	u32 len = str_len(line);
+	while (*p && n < 8) {
 		while (*p == ' ' || *p == '\t')
 			*p++ = 0;
 		if (!*p)
@@ -861,6 +972,34 @@ static void shell_line(char *line)
 		return;
 	u32 argv[ML_MAX_ARGS] = { 0 };
 	u32 uid = ML_NO_UID, word, outcome, size;
+	const struct command *cmd = 0;
+	for (u32 i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (str_eq(w[0], commands[i].name))
+			cmd = &commands[i];
+	if (!cmd) {
+		/* The line as typed, its spaces back in place of the words' ends. */
+		for (u32 i = 0; i < len; i++)
+			if (!line[i])
+				line[i] = ' ';
+		say("unknown command: ");
+		say_typed(line, len, 0);
+		say(" (try: help)\n");
+		return;
+	}
+	if (cmd->takes_uid && !take_uid(w, &n, &uid)) {
+		say(cmd->name);
+		say(": --uid takes a number (decimal or 0x hex)\n");
+		return;
+	}
+	/* Words beyond the room for them count as too many. */
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (n - 1 < cmd->min || n - 1 > cmd->max || *p) {
+		say("usage: ");
+		say(cmd->usage);
+		say("\n");
+		return;
+	}
 	if (str_eq(w[0], "help")) {
 		shell_help();
 	} else if (str_eq(w[0], "uname")) {
@@ -872,42 +1011,38 @@ static void shell_line(char *line)
 		say(" ");
 		say(u.version);
 		say("\n");
-	} else if (str_eq(w[0], "insmod") && n == 2) {
+	} else if (str_eq(w[0], "dmesg")) {
+		shell_dmesg();
+	} else if (str_eq(w[0], "insmod")) {
 		shell_insmod(w[1]);
-	} else if (str_eq(w[0], "rmmod") && n == 2) {
+	} else if (str_eq(w[0], "rmmod")) {
 		argv[0] = (u32)w[1];
 		outcome = run_call(SYS_delete_module, ML_NO_UID, argv, &word);
 		say_result("delete_module", outcome, word);
-	} else if (str_eq(w[0], "lsmod") && n == 1) {
+	} else if (str_eq(w[0], "lsmod")) {
 		s32 r = read_file("/proc/modules");
 		if (r >= 0)
 			write_all(con_fd, filebuf + ML_FILE_HEAD, (u32)r);
-	} else if (str_eq(w[0], "cat") && n == 2) {
+	} else if (str_eq(w[0], "cat")) {
 		s32 r = read_file(w[1]);
 		if (r < 0) {
 			say("cat: cannot read that file\n");
 		} else {
 			write_all(con_fd, filebuf + ML_FILE_HEAD, (u32)r);
 		}
-	} else if (str_eq(w[0], "create_module") && (n == 3 || n == 4)) {
-		if (!parse_num(w[2], &size) || (n == 4 && !parse_num(w[3], &uid))) {
-			say("create_module: SIZE and UID are numbers (decimal or 0x hex)\n");
+	} else if (str_eq(w[0], "create_module")) {
+		if (!parse_num(w[2], &size)) {
+			say("create_module: SIZE is a number (decimal or 0x hex)\n");
 			return;
 		}
 		argv[0] = name_arg(w[1]);
 		argv[1] = size;
 		outcome = run_call(SYS_create_module, uid, argv, &word);
 		say_result("create_module", outcome, word);
-	} else if (str_eq(w[0], "delete_module") && (n == 2 || n == 3)) {
-		if (n == 3 && !parse_num(w[2], &uid)) {
-			say("delete_module: UID is a number\n");
-			return;
-		}
+	} else if (str_eq(w[0], "delete_module")) {
 		argv[0] = name_arg(w[1]);
 		outcome = run_call(SYS_delete_module, uid, argv, &word);
 		say_result("delete_module", outcome, word);
-	} else {
-		say("unknown command; try: help\n");
 	}
 }
 

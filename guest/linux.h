@@ -21,6 +21,7 @@
 #define SYS_dup2 63
 #define SYS_setsid 66
 #define SYS_gettimeofday 78
+#define SYS_syslog 103
 #define SYS_clone 120
 #define SYS_uname 122
 #define SYS_create_module 127

@@ -80,7 +80,8 @@ struct ktermios {
 #define VMIN 6
 #define IXON 0002000
 #define IXANY 0004000
-/* c_lflag: echo control characters as ^X, so an echoed ESC cannot start an escape sequence. */
+/* c_lflag: the tty's echo of typed input, and its ^X spelling of control characters. */
+#define ECHO 0000010
 #define ECHOCTL 0001000
 #define IXOFF 0010000
 #define CBAUD 0010017

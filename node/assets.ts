@@ -11,6 +11,8 @@ import { readRegularFile, resolveBootableKernel, type ResolveOptions } from './i
 import { onceEach, verifyGuestFiles, type AssetProvider, type BootAssets, type KernelSource } from '../harness/machine/assets.ts';
 import { INITRAMFS_61, INITRD_24 } from '../harness/machine/guest-images.ts';
 import { packagePath, PACKAGE_ROOT } from './package-root.ts';
+import { nodeV86Wasm } from './v86-wasm.ts';
+import { nodeUnxz } from './unxz.ts';
 
 // From the package's folder, not this file's: in the built CLI this code sits in a chunk elsewhere.
 const require = createRequire(join(PACKAGE_ROOT, 'package.json'));
@@ -62,6 +64,8 @@ export class NodeAssets implements AssetProvider {
     if (!kernel) throw new Error(`unknown kernel ${typeof source === 'string' ? source : source.id}`);
     const id = kernel.id;
     const initrdName = kernel.initrd === 'cpio' ? INITRAMFS_61 : INITRD_24;
+    // Compiled while the files below are read.
+    const v86Wasm = nodeV86Wasm(wasmPath());
     const { bios, vgaBios } = biosPaths();
     const [bzimage, initrd, biosBytes, vgaBytes] = await Promise.all([
       typeof source === 'string' ? resolveBootableKernel(source, this.resolveOptions) : Promise.resolve(source.bzimage),
@@ -70,6 +74,6 @@ export class NodeAssets implements AssetProvider {
       readGuestFile(vgaBios, id),
     ]);
     await verifyGuestFiles(id, initrdName, initrd, biosBytes);
-    return { kernel, bzimage, initrd, bios: biosBytes, vgaBios: vgaBytes, wasmPath: wasmPath() };
+    return { kernel, bzimage, initrd, bios: biosBytes, vgaBios: vgaBytes, wasmPath: wasmPath(), v86Wasm, unxz: () => nodeUnxz() };
   }
 }

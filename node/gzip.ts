@@ -16,9 +16,10 @@ export const zlibGzip: GzipCodec = {
   compress: async (bytes) => new Uint8Array(await gzip(bytes, { level: 1 })),
   decompress: async (bytes, limit) => {
     try {
-      // One output chunk of the expected size: the default 16 KiB chunks cost ~800 thread-pool round trips
-      // for a 2.4 state (inflate ~90 ms against ~20 ms), and more when the event loop is busy.
-      const chunkSize = Math.max(zlib.constants.Z_MIN_CHUNK, limit + 1);
+      // One output chunk of exactly the expected size: the default 16 KiB chunks cost ~800 thread-pool round
+      // trips for a 2.4 state (inflate ~90 ms against ~20 ms), and more when the event loop is busy; a chunk
+      // one byte larger made the result a view that had to be copied (14 MB) before v86 could take it.
+      const chunkSize = Math.max(zlib.constants.Z_MIN_CHUNK, limit);
       const out = await gunzip(bytes, { maxOutputLength: Math.max(1, limit), chunkSize });
       return out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? new Uint8Array(out.buffer) : new Uint8Array(out);
     } catch (e) {

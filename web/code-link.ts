@@ -7,6 +7,7 @@
  */
 import { compress, decompress } from '../harness/compression.ts';
 import type { TemplateKind } from '../templates/catalog.ts';
+import { fromBase64Url, toBase64Url } from './base64url.ts';
 
 export interface SharedCode {
   kind: TemplateKind;
@@ -28,20 +29,6 @@ export function isLinkName(name: string): boolean {
 }
 
 export type CodeLinkRead = { code: SharedCode } | { problem: string } | null;
-
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = '';
-  // In slices: String.fromCharCode takes its bytes as arguments, and arguments are limited.
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-/** null when the text is not base64url. */
-function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null;
-  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-}
 
 /** Why this source cannot go into a link, or null when it can. */
 export function sourceProblem(source: string): string | null {

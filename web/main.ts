@@ -17,16 +17,28 @@ import type { BootOptions, Machine, MachineEvent } from '../harness/machine/mach
 import { parseScenario } from '../harness/calls/scenario.ts';
 import { CallForm } from './call-form.ts';
 import type { CodeView } from './code-view.ts';
+import type { LessonView } from './lesson-view.ts';
 import { CompareView } from './compare-view.ts';
 import { ModuleView } from './module-view.ts';
 import { TourView } from './tour-view.ts';
 import { ConsoleView } from './console-view.ts';
+import { answerLine, consoleAction } from './console-command.ts';
+import { AS_CONTROL } from './form-fields.ts';
+import { callJson, type Call } from '../harness/calls/model.ts';
 import { download, execHistoryEntry, historyEntry, historyLine, historyMarkdown, loadHistory, saveHistory, type HistoryEntry } from './history.ts';
 import { clearResult, renderResult } from './result-card.ts';
 import { imageLinkText, readLink, shareQuery, tooLongText, type ImageLink } from './share-link.ts';
 import './style.css';
 import { setUpTheme } from './theme.ts';
+import { setUpTabs } from './tabs.ts';
+import { TextSize } from './text-size.ts';
+import { setUpPresenter, wantsPresenting } from './presenter.ts';
+import { kernelLabel, userKernelLabel } from './kernel-label.ts';
 import { $ } from './dom.ts';
+import { isEmbedded, keepEmbedded, setUpEmbed } from './embed.ts';
+import { setUpOffline } from './offline.ts';
+import { makePageApi } from './page-api.ts';
+import { StorageNotice } from './storage-notice.ts';
 
 // The machine and the emulator (v86) come in chunks of their own, fetched from here on: the lab's shell paints without waiting for them.
 const machineCode = import('../harness/machine/machine.ts');
@@ -47,10 +59,15 @@ const assets = new BrowserAssets({
 // Saved machines survive the page: the next load restores instead of booting; a first visit restores the one the site ships.
 const shippedSnapshots = new ShippedSnapshotStore(new IndexedDbSnapshotStore(), document.baseURI, (message) => consoleView.note(message));
 const snapshots = new SnapshotCache(shippedSnapshots, (message) => consoleView.note(message));
+// The linked (or default) kernel's images, v86's wasm and saved machine start loading before the shell is built; bootKernel takes them up.
+const earlyKernel = readLink(location.search).kernel ?? DEFAULT_KERNEL;
+void assets.load(earlyKernel).catch(() => undefined);
+shippedSnapshots.prefetch(earlyKernel);
 
 const kernelSelect = $<HTMLSelectElement>('kernel');
 const runButton = $<HTMLButtonElement>('run');
-const shareOut = $<HTMLOutputElement>('share-link');
+const shareField = $<HTMLInputElement>('share-link');
+const shareNote = $<HTMLParagraphElement>('share-note');
 const callForm = new CallForm($('f-error'));
 const progress = $<HTMLParagraphElement>('progress');
 const card = $<HTMLElement>('result');
@@ -63,9 +80,15 @@ let busy = false;
 let history: HistoryEntry[] = loadHistory();
 /** A problem outside the form's own check (a link it could not show, a failed run): said until the form changes. */
 let notice = '';
-const consoleView = new ConsoleView($('terminal'), (data) => machine?.sendConsole(data));
+const consoleView = new ConsoleView($('terminal'), (line) => void consoleLine(line));
+const storage = new StorageNotice((text) => consoleView.note(text));
+// ?embed=1: the form and its answer only, with a link to the full lab that follows the address bar.
+const embedded = isEmbedded(location.search);
+const followEmbed = embedded ? setUpEmbed(document, $('site-header')) : null;
+/** A call typed in the console is running: its answer comes before the guest's next prompt. */
+let consoleCalling = false;
 
-for (const k of KERNELS) kernelSelect.append(new Option(`${k.id} — ${k.version}`, k.id));
+for (const k of KERNELS) kernelSelect.append(new Option(kernelLabel(k), k.id));
 
 /** The kernel image the user opened or dropped on the page, if any: one more entry in the kernel list. */
 let userKernel: UserKernel | null = null;
@@ -96,34 +119,51 @@ function refreshForm(): void {
   const r = callForm.refresh(notice);
   runButton.disabled = 'error' in r || busy || machine === null;
   const link = 'call' in r ? shareQuery(linkKernel(), r.call, false) : null;
-  const query = link && 'query' in link ? link.query : `?kernel=${encodeURIComponent(currentKernel())}`;
+  const formQuery = link && 'query' in link ? link.query : `?kernel=${encodeURIComponent(currentKernel())}`;
+  const query = embedded ? keepEmbedded(formQuery) : formQuery;
+  if (!busy) for (const resolve of idleWaiters.splice(0)) resolve();
   // replaceState costs Chromium 2–4 ms, twice per call from the form; the address rarely changes then.
   if (query === addressQuery) return;
   addressQuery = query;
   window.history.replaceState(null, '', query);
+  followEmbed?.();
 }
 
-/** The share link in its own line, wrapped however long; or why there is none. */
+/** Resolved when the page's machine is next free (refreshForm runs whenever busy changes). */
+const idleWaiters: Array<() => void> = [];
+function whenIdle(): Promise<void> {
+  return busy ? new Promise((resolve) => idleWaiters.push(resolve)) : Promise.resolve();
+}
+
+/** The share link in a read-only field of its own (scrolled within it, however long), with a Copy button; or why there is none. */
 function share(): void {
   const r = callForm.check();
-  if ('error' in r) {
-    shareOut.textContent = 'No link: the form does not hold a call that can be made yet.';
+  const link = 'error' in r ? null : shareQuery(linkKernel(), r.call, true);
+  if (link === null || 'tooLong' in link) {
+    clearShare();
+    shareNote.textContent = link === null ? 'No link: the form does not hold a call that can be made yet.' : tooLongText(link.tooLong);
     return;
   }
-  const link = shareQuery(linkKernel(), r.call, true);
-  if ('tooLong' in link) {
-    shareOut.textContent = tooLongText(link.tooLong);
-    return;
-  }
-  const url = new URL(link.query, location.href).href;
-  const a = document.createElement('a');
-  a.href = url;
-  a.textContent = url;
-  shareOut.replaceChildren('Link: ', a);
-  void navigator.clipboard
-    ?.writeText(url)
-    .then(() => shareOut.firstChild?.replaceWith('Link, copied to the clipboard: '))
-    .catch(() => undefined);
+  shareField.value = new URL(link.query, location.href).href;
+  $('share-row').hidden = false;
+  copyShare();
+}
+
+/** Copies the field's link; where the page may not write the clipboard, the link is selected for the reader to copy. */
+function copyShare(): void {
+  shareField.select();
+  const copied = navigator.clipboard?.writeText(shareField.value);
+  shareNote.textContent = '';
+  void copied?.then(
+    () => (shareNote.textContent = 'Copied to the clipboard.'),
+    () => (shareNote.textContent = 'The browser did not let the page copy it: the link is selected, copy it from the field.'),
+  );
+}
+
+function clearShare(): void {
+  shareField.value = '';
+  $('share-row').hidden = true;
+  shareNote.textContent = '';
 }
 
 function renderHistory(): void {
@@ -150,16 +190,23 @@ function onEvent(e: MachineEvent): void {
   if (e.type === 'crashed') consoleView.note(`the kernel crashed (${e.crash}); bringing up a fresh machine`);
   if (e.type === 'recovered') {
     consoleView.note(`machine ${e.generation} is ready`);
-    if (machine) askForPrompt(machine);
+    if (machine && !consoleCalling) askForPrompt(machine);
   }
   // What the site shipped is kept in IndexedDB once the machine is up (after the boot log, so a failure shows).
   if (e.type === 'ready') shippedSnapshots.keepFetched();
   if (e.type === 'ready' && e.generation === 1) {
-    consoleView.note(e.restored ? `restored a saved machine (taken at agent-ready) in ${Math.round(e.bootMs)} ms` : `booted in ${(e.bootMs / 1000).toFixed(1)} s; saved for next time`);
+    consoleView.note(e.restored ? `restored a saved machine (taken at agent-ready) in ${Math.round(e.bootMs)} ms` : `booted in ${(e.bootMs / 1000).toFixed(1)} s${e.saved ? '; saved for next time' : ''}`);
   }
 }
 
-async function bootKernel(kernel: KernelId | UserKernel): Promise<void> {
+/** The boot under way or last done: what window.modlab.ready() waits for. */
+let currentBoot: Promise<void> = Promise.resolve();
+function bootKernel(kernel: KernelId | UserKernel): Promise<void> {
+  currentBoot = bootNow(kernel);
+  return currentBoot;
+}
+
+async function bootNow(kernel: KernelId | UserKernel): Promise<void> {
   busy = true;
   refreshForm();
   await machine?.close();
@@ -198,6 +245,8 @@ async function bootKernel(kernel: KernelId | UserKernel): Promise<void> {
     });
     stage('ready');
     progress.textContent += ` (Linux ${machine.release}${machine.restored ? ', restored from a saved machine' : ''})`;
+    // modlab's note on the boot came after the guest's prompt: the console ends on a fresh one.
+    askForPrompt(machine);
   } catch (e) {
     stage(`failed: ${errorText(e).split('\n')[0] ?? ''}`, true);
   } finally {
@@ -251,7 +300,7 @@ function addExecToHistory(record: ExecRecord): void {
 
 function keepInHistory(entry: HistoryEntry): void {
   history.push(entry);
-  if (!saveHistory(history)) consoleView.note('history could not be saved in this browser (storage full or blocked); it is kept for this page');
+  if (!saveHistory(history)) storage.refused('its history (storage full or blocked)');
   renderHistory();
 }
 
@@ -275,21 +324,62 @@ function showAnswer(el: HTMLElement): void {
 
 async function runCall(): Promise<void> {
   const r = callForm.check();
-  if ('error' in r || !machine || busy) return;
+  if ('error' in r) return;
+  await makeCall(r.call);
+}
+
+/** The form's Run and a call typed in the console: the call on the page's machine, then the result card and History. Null when none was made. */
+async function makeCall(call: Call): Promise<CallRecord | null> {
+  if (!machine || busy) return null;
   busy = true;
   notice = '';
   refreshForm();
   try {
-    const record = await machine.call(r.call);
+    const record = await machine.call(call);
     renderResult(card, record, await procModulesLine(machine, record));
     showAnswer(card);
     addToHistory(record);
+    return record;
   } catch (e) {
     notice = errorText(e);
+    return null;
   } finally {
     busy = false;
     refreshForm();
   }
+}
+
+/**
+ * A line entered in the console (console-command.ts decides): a call runs as
+ * the form's Run does, the form then holding it (so its share link is that
+ * call), and its answer is printed in one line; a malformed call prints its
+ * usage; anything else goes to the guest's shell. The guest's prompt follows.
+ */
+async function consoleLine(line: string): Promise<void> {
+  const action = consoleAction(line);
+  const m = machine;
+  if (!m) {
+    consoleView.answer('[modlab] the machine is not up yet; ↑ brings the line back once it is');
+    return;
+  }
+  if (action.kind === 'guest') {
+    m.sendConsole(`${action.line}\r`);
+    return;
+  }
+  if (action.kind === 'usage') {
+    consoleView.answer(action.text);
+  } else if (busy) {
+    consoleView.answer(`[modlab] busy with another call; ↑ brings the line back`);
+  } else {
+    callForm.fill({ call: action.call.call, ...callJson(action.call), ...(action.call.uid !== 0 ? { uid: action.call.uid } : {}) });
+    // A call without --uid runs as root; the form's JSON has no word for that, its control does.
+    if (action.call.uid === 0) $<HTMLSelectElement>(AS_CONTROL.id).value = 'root';
+    consoleCalling = true;
+    const record = await makeCall(action.call);
+    consoleCalling = false;
+    consoleView.answer(record ? answerLine(record) : `${action.call.call}: ${notice || 'not made'}`);
+  }
+  if (machine) askForPrompt(machine);
 }
 
 // Fill the form from a shared link (the form checks what it asked for), then boot.
@@ -304,11 +394,11 @@ if (pendingImage && !linkProblems.length) notice = imageLinkText(pendingImage);
 
 $('call-form').addEventListener('input', () => {
   notice = '';
-  shareOut.textContent = '';
+  clearShare();
   refreshForm();
 });
 kernelSelect.addEventListener('change', () => {
-  shareOut.textContent = '';
+  clearShare();
   void bootKernel(currentChoice());
 });
 
@@ -319,14 +409,14 @@ kernelSelect.addEventListener('change', () => {
  */
 async function openKernelImage(file: File): Promise<void> {
   if (busy) return;
-  shareOut.textContent = '';
+  clearShare();
   stages.length = 0;
   try {
     if (file.size > MAX_USER_KERNEL_BYTES) throw new Error(`${file.name} is ${file.size} bytes; a kernel image is at most ${MAX_USER_KERNEL_BYTES} bytes`);
     const k = await readUserKernel(new Uint8Array(await file.arrayBuffer()), file.name);
     userKernel = k;
     kernelSelect.querySelector('option[data-user]')?.remove();
-    const option = new Option(`${k.id} — ${k.version.split(' ')[0] ?? ''} (${file.name})`, k.id);
+    const option = new Option(userKernelLabel(k.version, file.name), k.id);
     option.dataset['user'] = '1';
     kernelSelect.append(option);
     kernelSelect.value = k.id;
@@ -364,27 +454,50 @@ $('call-form').addEventListener('submit', (ev) => {
   void runCall();
 });
 $('share').addEventListener('click', share);
+$('share-copy').addEventListener('click', copyShare);
 $('export-json').addEventListener('click', () => download('modlab-history.json', JSON.stringify(history, null, 2), 'application/json'));
 $('export-md').addEventListener('click', () => download('modlab-history.md', historyMarkdown(history), 'text/markdown'));
+// Clear takes effect at once and can be undone until the page is left (what was made since stays after it).
+let cleared: HistoryEntry[] = [];
+const historyNote = $<HTMLParagraphElement>('history-note');
 $('clear-history').addEventListener('click', () => {
+  if (!history.length) return;
+  cleared = history;
   history = [];
   saveHistory(history);
   renderHistory();
+  $('history-note-text').textContent = `History cleared (${cleared.length} ${cleared.length === 1 ? 'entry' : 'entries'}).`;
+  historyNote.hidden = false;
+});
+$('history-undo').addEventListener('click', () => {
+  history = [...cleared, ...history];
+  cleared = [];
+  if (!saveHistory(history)) storage.refused('its history (storage full or blocked)');
+  renderHistory();
+  historyNote.hidden = true;
+  $('clear-history').focus();
 });
 
 // The views: Call (the form above), Compare, Tour, Load a module and Write code, as tabs.
-const tabs = ['call', 'compare', 'tour', 'module', 'code'] as const;
-function showTab(t: (typeof tabs)[number]): void {
-  for (const u of tabs) {
-    $(`tab-${u}`).setAttribute('aria-selected', String(u === t));
-    $(`view-${u}`).hidden = u !== t;
-  }
+const views = setUpTabs(['call', 'compare', 'tour', 'lesson', 'module', 'code'] as const, (t) => {
   // The matrix needs the room more than the console does.
   document.querySelector('main')?.classList.toggle('wide', t === 'compare');
   // The tab's code, and then the editor (CodeMirror), are fetched the first time it opens.
   if (t === 'code') void codeTab().then((v) => v.open());
-}
-for (const t of tabs) $(`tab-${t}`).addEventListener('click', () => showTab(t));
+  if (t === 'lesson') void lessonTab().then((v) => v.open());
+});
+// The skip link opens the Call tab if another is shown, and puts the focus on the form's first control.
+$('skip-link').addEventListener('click', (ev) => {
+  ev.preventDefault();
+  views.show('call');
+  $('call-form').querySelector<HTMLElement>('select, input, button')?.focus();
+});
+// A room: larger console and answer text (A− / A+), and presenting, console and answer side by side.
+const textSize = new TextSize({ smaller: $('text-smaller'), larger: $('text-larger') }, (px) => consoleView.setFontSize(px));
+setUpPresenter($('present'), wantsPresenting(location.search), (on) => {
+  if (on) views.show('call');
+  textSize.setPresenting(on);
+});
 const tour = parseScenario(tourText, 'scenarios/man-page-tour.json');
 new CompareView({
   // The user's image is one more column when it has been opened.
@@ -420,6 +533,17 @@ function codeTab(): Promise<CodeView> {
   codeView ??= import('./code-view.ts').then(({ CodeView }) => new CodeView({ ...pageMachine, kernel: currentKernel, onExec: addExecToHistory }));
   return codeView;
 }
+let lessonView: Promise<LessonView> | null = null;
+/** The Lesson tab is a chunk of its own too, loaded when first opened (or by a link with a lesson). */
+function lessonTab(): Promise<LessonView> {
+  lessonView ??= import('./lesson-view.ts').then(({ LessonView }) => new LessonView({ ...pageMachine, kernel: currentKernel }));
+  return lessonView;
+}
+// A link with a lesson in its fragment (#lesson=…) opens the Lesson tab with it; it runs nothing.
+if (/^#(.*&)?lesson=/.test(codeHash)) {
+  views.show('lesson');
+  void lessonTab().then((v) => v.openLink(codeHash));
+}
 
 // A link with code in its fragment opens Write code with that code in the editor; it runs nothing.
 if (codeHash) {
@@ -427,12 +551,45 @@ if (codeHash) {
     .then(({ readCodeFragment }) => readCodeFragment(codeHash))
     .then(async (r) => {
       if (!r) return;
-      showTab('code');
+      views.show('code');
       const view = await codeTab();
       if ('code' in r) await view.openShared(r.code);
       else $('code-status').textContent = `${r.problem} The editor keeps your own code; nothing was run.`;
     });
 }
+
+setUpOffline({ prepare: $<HTMLButtonElement>('offline-prepare'), status: $('offline-status'), base: document.baseURI });
+
+// window.modlab: the same calls as the form, for course staff's own scripts (web/page-api.ts).
+window.modlab = makePageApi({
+  async ready() {
+    // A boot may start another while this one runs (a kernel switch): wait for the last.
+    for (let b = currentBoot; ; b = currentBoot) {
+      await b;
+      if (b === currentBoot) break;
+    }
+    if (!machine) throw new Error(`the page's machine did not start: ${progress.textContent ?? ''}`);
+    return { kernel: machine.kernel.id, release: machine.release };
+  },
+  async useKernel(kernel) {
+    if (machine?.kernel.id === kernel && currentChoice() === kernel) return;
+    await whenIdle();
+    kernelSelect.value = kernel;
+    await bootKernel(kernel);
+  },
+  async reset() {
+    await whenIdle();
+    await resetMachine();
+    if (notice) throw new Error(notice);
+  },
+  async call(call) {
+    await whenIdle();
+    const record = await makeCall(call);
+    if (!record) throw new Error(notice || "the page's machine is not up");
+    return record;
+  },
+  procModules: async () => (machine ? machine.readProcModules() : ''),
+});
 
 renderHistory();
 refreshForm();

@@ -48,6 +48,11 @@ const PAGES: Readonly<Record<CallName, Explanations>> = {
   },
 };
 
+/** The errnos explained for a call, in its page's order: what a lesson offers as the kernel's possible answers. */
+export function explainedErrnos(call: CallName): string[] {
+  return Object.keys(PAGES[call]);
+}
+
 export function explainErrno(call: CallName, errnoName: string): string {
   return PAGES[call][errnoName] ?? `The man page does not list ${errnoName} for ${call}(); this is what the kernel returned.`;
 }

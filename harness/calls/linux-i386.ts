@@ -35,6 +35,7 @@ export const SYSCALLS = {
   dup2: 63,
   setsid: 66,
   gettimeofday: 78,
+  syslog: 103,
   clone: 120,
   uname: 122,
   _newselect: 142,

@@ -16,6 +16,9 @@
  * A step may say what it is for: "note" (free text) and "manPage", the
  * man page's claim the step puts to the kernel: {"errno": "EEXIST" (or null
  * for success), "says": "the man page's sentence"}. The tour uses both.
+ * A lesson (the lab's Lesson tab) also reads "question", what the student
+ * is asked before the kernel answers, and "hint", shown on request; the CLI
+ * runs such a file as any scenario and leaves them out.
  *
  * Every problem is reported as an InputError naming the step and the field.
  */
@@ -34,6 +37,10 @@ export interface ManPageClaim {
 export interface StepAnnotation {
   note: string | null;
   manPage: ManPageClaim | null;
+  /** A lesson's question for this step, asked before the answer is shown. */
+  question?: string | null;
+  /** A lesson's hint for this step, shown when the student asks. */
+  hint?: string | null;
 }
 
 export interface Scenario {
@@ -46,11 +53,23 @@ export interface Scenario {
 
 const TOP_KEYS = ['kernel', 'steps', 'description'];
 /** What a step may say besides its call (read by parseAnnotation). */
-const ANNOTATION_KEYS = ['note', 'manPage'];
+const ANNOTATION_KEYS = ['note', 'manPage', 'question', 'hint'];
+/** The longest question or hint: a few sentences, not a page of text. */
+export const MAX_LESSON_TEXT = 2000;
 
 export function parseKernelId(input: unknown, what = 'kernel'): KernelId {
   if (typeof input === 'string' && isKernelId(input)) return input;
   throw new InputError(`${what} ${quote(input)} is not a kernel modlab knows; choose one of ${KERNEL_IDS.join(', ')}`);
+}
+
+/** A lesson's text for a step (question, hint): absent, or text of 1 … MAX_LESSON_TEXT characters. */
+function lessonText(raw: Record<string, unknown>, key: 'question' | 'hint', at: string): string | null {
+  if (!hasOwn(raw, key)) return null;
+  const value = raw[key];
+  const what = key === 'question' ? 'the question the student is asked before the answer' : 'a hint the student may ask for';
+  if (typeof value !== 'string' || value.trim().length === 0) throw new InputError(`${at}: "${key}" must be text (${what}); got ${quote(value)}`);
+  if (value.length > MAX_LESSON_TEXT) throw new InputError(`${at}: "${key}" is ${value.length} characters long; a ${key} may have at most ${MAX_LESSON_TEXT}`);
+  return value;
 }
 
 function parseAnnotation(raw: Record<string, unknown>, at: string): StepAnnotation {
@@ -71,7 +90,10 @@ function parseAnnotation(raw: Record<string, unknown>, at: string): StepAnnotati
     }
     manPage = { errno, says };
   }
-  return { note: note ?? null, manPage };
+  const question = lessonText(raw, 'question', at);
+  const hint = lessonText(raw, 'hint', at);
+  // Only when given, so a scenario without lesson text reads as before (compare's rows, --json).
+  return { note: note ?? null, manPage, ...(question !== null ? { question } : {}), ...(hint !== null ? { hint } : {}) };
 }
 
 /**

@@ -2,11 +2,13 @@
  * What a boot needs, and the interface each target (Node, browser) implements
  * to supply it. The core never touches files or URLs itself.
  */
+import type { V86Options } from 'v86';
 import { ImageError } from '../errors.ts';
 import type { KernelId } from '../../kernel-images/manifest.ts';
 import type { BootKernel, KernelRef, UserKernel } from '../../kernel-images/user-kernel.ts';
 import { sha256Hex } from '../../kernel-images/sha256.ts';
 import { IMAGE_SHA256 } from './guest-image-sha256.ts';
+import type { XzDecoder } from './unxz.ts';
 
 export interface BootAssets {
   kernel: BootKernel;
@@ -19,7 +21,19 @@ export interface BootAssets {
   vgaBios?: Uint8Array;
   /** Where v86 finds its wasm: a file path in Node, a URL in the browser. */
   wasmPath: string;
+  /** The target's XZ decoder, loaded on first use (host-unpack of an XZ kernel); absent, such kernels boot packed. */
+  unxz?: () => Promise<XzDecoder>;
+  /**
+   * v86's wasm compiled once per process or page by the target, as v86's
+   * wasm_fn (it instantiates the module): a machine then neither reads nor
+   * compiles 2 MB again, and the compile starts before v86 is constructed.
+   * Without it, v86 loads wasmPath itself.
+   */
+  v86Wasm?: Promise<V86WasmFn>;
 }
+
+/** v86's own hook for supplying its WebAssembly: given the imports, the instance's exports. */
+export type V86WasmFn = NonNullable<V86Options['wasm_fn']>;
 
 /** A manifest kernel by id, or a user's image already read (its bzImage is in hand; the initrd and BIOS are the target's). */
 export type KernelSource = KernelId | UserKernel;

@@ -135,15 +135,33 @@ export class Emulator {
     );
   }
 
-  /** Brings up a new v86 instance: restored from `snapshot` when given, booted otherwise. */
-  static async start(assets: BootAssets, options: EmulatorOptions, snapshot: Snapshot | null): Promise<Emulator> {
+  /**
+   * Starts setting up a v86 for a restore (no kernel or initrd: see
+   * zeroFirmwareOnly) for start() to take once the snapshot is in hand:
+   * called when a snapshot has been found, its set-up (wasm instantiated,
+   * CPU and devices built: ~0.1 s of the main thread, more than the rest of
+   * a restore) overlaps the snapshot's hashing and inflating, which run off
+   * it, instead of following them. One not taken must be discarded.
+   */
+  static prepare(assets: BootAssets, tunings: readonly Tuning[] = ALL_TUNINGS): PreparedV86 {
+    return new PreparedV86(setUpV86(withoutBootFiles(v86Options(assets, tunings)), assets));
+  }
+
+  /**
+   * Brings up a new v86 instance: restored from `snapshot` when given, booted
+   * otherwise. A `prepared` v86 (prepare() with the same assets and tunings)
+   * serves the restore; without a snapshot it is discarded.
+   */
+  static async start(assets: BootAssets, options: EmulatorOptions, snapshot: Snapshot | null, prepared: PreparedV86 | null = null): Promise<Emulator> {
     const t0 = performance.now();
     const tunings = options.tunings ?? ALL_TUNINGS;
+    const ahead = snapshot ? (prepared?.take() ?? null) : null;
+    if (!ahead) void prepared?.discard();
     // A restore overwrites memory: copying the kernel and initrd in first would only cost time (see zeroFirmwareOnly).
-    const v86 = new V86(snapshot ? withoutBootFiles(v86Options(assets, tunings)) : v86Options(assets, tunings, await bootFiles(assets, tunings)));
+    const { v86, loaded } = ahead ?? setUpV86(snapshot ? withoutBootFiles(v86Options(assets, tunings)) : v86Options(assets, tunings, await bootFiles(assets, tunings)), assets);
     const emu = new Emulator(assets.kernel, v86, options);
     try {
-      await emu.loaded(options.bootTimeoutMs);
+      await withDeadline(loaded, options.bootTimeoutMs, () => new BootError(`v86 did not load within ${options.bootTimeoutMs} ms`));
       applyDeviceTuning(v86, tunings);
       emu.kick = yieldOnThisThread(v86) ?? emu.kick;
       // Only now: v86 builds its CPU once the wasm has loaded.
@@ -157,20 +175,11 @@ export class Emulator {
       return emu;
     } catch (e) {
       const tail = emu.consoleTail(1500);
-      await emu.destroy();
+      // A v86 that never loaded has nothing to destroy and throws when asked: the failure to report is `e`.
+      await emu.destroy().catch(() => undefined);
       if (snapshot) throw e;
       throw new BootError(bootFailure(assets.kernel, e, tail, options.bootTimeoutMs));
     }
-  }
-
-  private loaded(timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new BootError(`v86 did not load within ${timeoutMs} ms`)), timeoutMs);
-      this.v86.add_listener('emulator-loaded', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
   }
 
   private async bootCold(): Promise<void> {
@@ -417,4 +426,70 @@ function zeroFirmwareOnly(v86: V86): () => void {
   return () => {
     cpu.zero_memory = zero;
   };
+}
+
+/** A v86 instance and the promise of its having loaded (its wasm instantiated, its CPU and devices built). */
+interface LoadingV86 {
+  v86: V86;
+  loaded: Promise<void>;
+}
+
+/**
+ * Constructs a v86 and starts it loading. With the target's compiled wasm
+ * (assets.v86Wasm) it only instantiates that; a failure there rejects
+ * `loaded`, where v86 itself would leave it an unhandled rejection.
+ */
+function setUpV86(options: V86Options, assets: BootAssets): LoadingV86 {
+  let wasmFailed = (_e: unknown): void => undefined;
+  const failure = new Promise<never>((_, reject) => (wasmFailed = reject));
+  const instantiate = assets.v86Wasm;
+  const v86 = new V86(
+    instantiate
+      ? {
+          ...options,
+          wasm_fn: (imports) =>
+            instantiate.then((f) => f(imports)).catch((e: unknown) => {
+              wasmFailed(new BootError(`v86 could not load its WebAssembly: ${e instanceof Error ? e.message : String(e)}`));
+              // v86 is left waiting; `loaded` has failed already.
+              return new Promise<never>(() => undefined);
+            }),
+        }
+      : options,
+  );
+  const ready = new Promise<void>((resolve) => v86.add_listener('emulator-loaded', () => resolve()));
+  const loaded = Promise.race([ready, failure]);
+  // Whoever takes it hears the failure; an instance nobody took must not report it as unhandled.
+  loaded.catch(() => undefined);
+  return { v86, loaded };
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number, timeout: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(timeout()), ms)));
+  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
+}
+
+/** A v86 set up ahead of its snapshot (Emulator.prepare): taken once by Emulator.start, or discarded. */
+export class PreparedV86 {
+  private state: 'waiting' | 'taken' | 'discarded' = 'waiting';
+
+  constructor(private readonly loading: LoadingV86) {}
+
+  take(): LoadingV86 | null {
+    if (this.state !== 'waiting') return null;
+    this.state = 'taken';
+    return this.loading;
+  }
+
+  /** Frees it once it has loaded (a v86 half set up cannot be destroyed); nothing to do once taken. */
+  async discard(): Promise<void> {
+    if (this.state !== 'waiting') return;
+    this.state = 'discarded';
+    try {
+      await this.loading.loaded;
+      await this.loading.v86.destroy();
+    } catch {
+      // Nobody waits on a discard: a v86 that failed to load holds nothing, and one that will not go is left to the collector.
+    }
+  }
 }

@@ -16,7 +16,7 @@ import { checkCall, toWire, type Call } from '../calls/model.ts';
 import { resultFromEax, type CallRecord, type CallResult, type ExecRecord, type ExecResult, type LinkRecord } from '../calls/record.ts';
 import { BootError, CrashError, InputError, TransportError, type CrashKind } from '../errors.ts';
 import type { AssetProvider, BootAssets, KernelSource } from './assets.ts';
-import { CRASH_GRACE_MS, Emulator } from './emulator.ts';
+import { CRASH_GRACE_MS, Emulator, type PreparedV86 } from './emulator.ts';
 import { execResult, planExec, programsLine, runProgram, type ExecOptions, type ExecPlan } from './exec.ts';
 import { linkModule, linkObject, moduleNameProblem, objectProblem, resolveModuleArgs, userObjectPath, writeObject } from './insmod.ts';
 import type { ExitedReply } from '../protocol.ts';
@@ -45,7 +45,8 @@ export interface BootOptions {
 
 export type MachineEvent =
   | { type: 'booting'; kernel: KernelRef; generation: number }
-  | { type: 'ready'; kernel: KernelRef; generation: number; bootMs: number; release: string; restored: boolean }
+  /** `saved`: this boot's machine was kept in the snapshot store for next time (never for a restore). */
+  | { type: 'ready'; kernel: KernelRef; generation: number; bootMs: number; release: string; restored: boolean; saved: boolean }
   | { type: 'crashed'; kernel: KernelRef; generation: number; crash: string }
   | { type: 'recovered'; kernel: KernelRef; generation: number };
 
@@ -119,7 +120,9 @@ export class Machine {
   private async bringUpClean(): Promise<void> {
     this.generation++;
     this.options.onEvent?.({ type: 'booting', kernel: this.kernel.id, generation: this.generation });
-    const snapshot = await this.snapshot();
+    // A first machine sets up its v86 while the snapshot it found is checked and inflated (see Emulator.prepare).
+    let prepared = null as PreparedV86 | null;
+    const snapshot = await this.snapshot(this.emu ? undefined : () => (prepared = Emulator.prepare(this.assets, this.tunings)));
     let usable = snapshot;
     let emu: Emulator | null = null;
     if (snapshot && this.emu) {
@@ -137,15 +140,19 @@ export class Machine {
     if (!emu) {
       await this.emu?.destroy();
       this.emu = null;
-      emu = await this.startEmulator(usable);
+      emu = await this.startEmulator(usable, prepared);
       this.emu = emu;
     }
     // A terminal that saw no boot still gets the boot log once, as the snapshot recorded it.
     if (emu.restored && this.generation === 1 && snapshot) this.replayConsole(snapshot.bootConsole);
-    this.options.onEvent?.({ type: 'ready', kernel: this.kernel.id, generation: this.generation, bootMs: emu.bootMs, release: emu.release, restored: emu.restored });
+    this.options.onEvent?.({ type: 'ready', kernel: this.kernel.id, generation: this.generation, bootMs: emu.bootMs, release: emu.release, restored: emu.restored, saved: this.savedThisBoot });
   }
 
-  private async startEmulator(snapshot: Snapshot | null): Promise<Emulator> {
+  /** Whether the last machine started was booted and kept in the snapshot store (the 'ready' event says so). */
+  private savedThisBoot = false;
+
+  private async startEmulator(snapshot: Snapshot | null, prepared: PreparedV86 | null = null): Promise<Emulator> {
+    this.savedThisBoot = false;
     const opts = {
       bootTimeoutMs: this.bootTimeoutMs,
       tunings: this.tunings,
@@ -154,23 +161,23 @@ export class Machine {
     };
     if (snapshot) {
       try {
-        return await Emulator.start(this.assets, opts, snapshot);
+        return await Emulator.start(this.assets, opts, snapshot, prepared);
       } catch {
         await this.forget(snapshot);
       }
     }
-    const emu = await Emulator.start(this.assets, opts, null);
+    const emu = await Emulator.start(this.assets, opts, null, prepared);
     const cache = this.options.snapshots;
     if (cache) {
       const key = await snapshotKey(this.assets, this.tunings);
-      await cache.put({ key, state: await emu.saveState(), release: emu.release, version: emu.version, bootConsole: emu.consoleText(), bootMs: emu.bootMs });
+      this.savedThisBoot = await cache.put({ key, state: await emu.saveState(), release: emu.release, version: emu.version, bootConsole: emu.consoleText(), bootMs: emu.bootMs });
     }
     return emu;
   }
 
-  private async snapshot(): Promise<Snapshot | null> {
+  private async snapshot(onFound?: () => void): Promise<Snapshot | null> {
     const cache = this.options.snapshots;
-    return cache ? cache.get(await snapshotKey(this.assets, this.tunings)) : null;
+    return cache ? cache.get(await snapshotKey(this.assets, this.tunings), onFound) : null;
   }
 
   private async forget(snapshot: Snapshot): Promise<void> {

@@ -167,14 +167,18 @@ export async function decodeSnapshot(bytes: Uint8Array, expectedKey: string, gzi
   if (header.stateBytes > MAX_STATE_BYTES) throw new SnapshotError(`the snapshot says its state is ${header.stateBytes} bytes, more than a machine's ${MAX_STATE_BYTES}`);
   // One hash over header and state: an edited release or console is as unusable as a corrupt state.
   const stored = new TextDecoder().decode(bytes.subarray(MAGIC.length, BODY));
-  if ((await sha256Hex(bytes.subarray(BODY))) !== stored) throw new SnapshotError('the snapshot header or state does not match its sha256');
-  let state: Uint8Array<ArrayBuffer> | null;
-  try {
-    // A copy, not a view: a Node Buffer's slice() shares memory with the file's bytes.
-    state = await gzip.decompress(new Uint8Array(bytes.subarray(stateStart)), header.stateBytes);
-  } catch {
-    throw new SnapshotError('the snapshot state does not decompress');
-  }
+  // Hashing and inflating start together (both off the main thread in Node), so that neither waits for a
+  // turn of an event loop that v86's set-up may be holding; nothing inflated is used unless the hash matches.
+  const digest = sha256Hex(bytes.subarray(BODY));
+  // A copy, not a view: a Node Buffer's slice() shares memory with the file's bytes.
+  const inflating = gzip.decompress(new Uint8Array(bytes.subarray(stateStart)), header.stateBytes).then(
+    (inflated) => ({ ok: true as const, inflated }),
+    () => ({ ok: false as const }),
+  );
+  if ((await digest) !== stored) throw new SnapshotError('the snapshot header or state does not match its sha256');
+  const inflated = await inflating;
+  if (!inflated.ok) throw new SnapshotError('the snapshot state does not decompress');
+  let state = inflated.inflated;
   if (state === null || state.length !== header.stateBytes) throw new SnapshotError(`the snapshot state does not inflate to the ${header.stateBytes} bytes its header says`);
   // v86 wants a buffer of exactly the state.
   if (state.byteOffset !== 0 || state.byteLength !== state.buffer.byteLength) state = new Uint8Array(state);
@@ -201,16 +205,22 @@ export class SnapshotCache {
     private readonly onProblem: (message: string) => void = () => undefined,
   ) {}
 
-  get(key: string): Promise<Snapshot | null> {
+  /**
+   * The snapshot for `key`, or null. `onFound` is called when this call
+   * reads it from the store, as soon as its bytes are in hand and their
+   * checks have started (a caller sets up its emulator meanwhile); not when
+   * there is none, nor when it was in memory already.
+   */
+  get(key: string, onFound?: () => void): Promise<Snapshot | null> {
     let s = this.memory.get(key);
     if (!s) {
-      s = this.load(key);
+      s = this.load(key, onFound);
       this.memory.set(key, s);
     }
     return s;
   }
 
-  private async load(key: string): Promise<Snapshot | null> {
+  private async load(key: string, onFound?: () => void): Promise<Snapshot | null> {
     if (!this.store) return null;
     let bytes: Uint8Array | null;
     try {
@@ -221,7 +231,9 @@ export class SnapshotCache {
     }
     if (!bytes) return null;
     try {
-      return await decodeSnapshot(bytes, key, this.store.gzip);
+      const decoding = decodeSnapshot(bytes, key, this.store.gzip);
+      onFound?.();
+      return await decoding;
     } catch (e) {
       this.onProblem(`the saved machine ${key} in ${this.store.location} is unusable (${(e as Error).message}); it was deleted and the kernel boots instead`);
       await this.store.remove(key).catch(() => undefined);
@@ -230,15 +242,18 @@ export class SnapshotCache {
   }
 
   /** Keeps a snapshot in memory, and in the store when there is one. */
-  async put(snapshot: Snapshot): Promise<void> {
+  /** Whether the store kept it for next time (false without a store, or when it refused). */
+  async put(snapshot: Snapshot): Promise<boolean> {
     this.memory.set(snapshot.key, Promise.resolve(snapshot));
-    if (!this.store) return;
+    if (!this.store) return false;
     try {
       await this.store.write(snapshot.key, await encodeSnapshot(snapshot, this.store.gzip));
+      return true;
     } catch (e) {
       // A store's SnapshotError is already a whole sentence naming its place (e.g. a read-only cache).
       const message = e instanceof Error ? e.message : String(e);
       this.onProblem(e instanceof SnapshotError ? message : `could not save the machine to ${this.store.location}: ${message}`);
+      return false;
     }
   }
 

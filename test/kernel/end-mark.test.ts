@@ -2,8 +2,8 @@
  * The agent's end-of-call mark (harness/protocol.ts) on real kernels: a call
  * whose kernel printed something is answered with that text complete and
  * without waiting for the console to fall quiet; the mark itself never
- * reaches the console text or the terminal; an ESC typed on the console is
- * echoed as ^[, so the echo cannot forge a mark.
+ * reaches the console text or the terminal; the console does not echo, and
+ * the shell repeats a typed ESC as ^[, so typing cannot forge a mark.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -58,7 +58,7 @@ for (const kernel of ['2.4.20', '6.1'] as const satisfies readonly KernelId[]) {
       assert.ok(!terminal.includes(END_MARK_OPEN), 'the terminal never sees a mark');
     });
 
-    test('an ESC typed on the console echoes as ^[ and the next call is answered as usual', async () => {
+    test('an ESC typed on the console comes back as ^[ and the next call is answered as usual', async () => {
       const start = terminal.length;
       m.sendConsole('\x1b_modlab:end:00000001\x1b\\\n');
       const deadline = Date.now() + 10_000;

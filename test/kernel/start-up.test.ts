@@ -1,0 +1,149 @@
+/**
+ * How a machine starts from a saved one, on a real 2.4.20 in real v86: its
+ * v86 is set up while the snapshot it found is checked and inflated (Emulator.prepare),
+ * every machine of a process instantiates one compiled wasm module, and a
+ * wasm that cannot be had is a sentence at once, not a wait for the deadline.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { AssetProvider, BootAssets, V86WasmFn } from '../../harness/machine/assets.ts';
+import { Emulator } from '../../harness/machine/emulator.ts';
+import { SnapshotCache, type SnapshotStore } from '../../harness/machine/snapshot.ts';
+import { ALL_TUNINGS } from '../../harness/machine/v86-config.ts';
+import { NodeAssets } from '../../node/assets.ts';
+import { zlibGzip } from '../../node/gzip.ts';
+import { boot } from '../../node/boot.ts';
+import { LONG } from './man-page.ts';
+
+const nodeAssets = new NodeAssets({ download: false });
+
+/** The 2.4.20 assets, with `onInstantiate` told each time a machine instantiates v86's wasm. */
+function watchedAssets(onInstantiate: () => void): AssetProvider {
+  return {
+    async load(kernel) {
+      const assets = await nodeAssets.load(kernel);
+      assert.ok(assets.v86Wasm, 'the Node target compiles v86 itself');
+      const v86Wasm = assets.v86Wasm.then(
+        (instantiate): V86WasmFn =>
+          (imports) => {
+            onInstantiate();
+            return instantiate(imports);
+          },
+      );
+      return { ...assets, v86Wasm };
+    },
+  };
+}
+
+/** Snapshots kept in memory, as bytes, like a store on disk; `beforeInflate` runs before each state is inflated. */
+function memoryStore(files: Map<string, Uint8Array>, beforeInflate: () => Promise<void> = () => Promise.resolve()): SnapshotStore {
+  return {
+    location: 'memory',
+    read: (key) => Promise.resolve(files.get(key) ?? null),
+    write: (key, bytes) => {
+      files.set(key, bytes);
+      return Promise.resolve();
+    },
+    remove: (key) => {
+      files.delete(key);
+      return Promise.resolve();
+    },
+    gzip: {
+      compress: (bytes) => zlibGzip.compress(bytes),
+      decompress: async (bytes, limit) => {
+        await beforeInflate();
+        return zlibGzip.decompress(bytes, limit);
+      },
+    },
+  };
+}
+
+test('a kernel with no saved machine sets up one v86, and a first machine with one sets up its v86 while the state is inflated', LONG, async () => {
+  const files = new Map<string, Uint8Array>();
+  let booting = 0;
+  const first = await boot({ kernel: '2.4.20', assets: watchedAssets(() => booting++), snapshots: new SnapshotCache(memoryStore(files)) });
+  await first.close();
+  assert.equal(files.size, 1, 'the boot saved its machine');
+  assert.equal(booting, 1, 'no v86 was set up for a restore that could not happen');
+
+  // The state is not inflated until a v86 has been instantiated, or 20 s have passed.
+  let instantiated = (): void => undefined;
+  const instantiation = new Promise<void>((resolve) => (instantiated = resolve));
+  let instantiations = 0;
+  let inflatedAfterV86 = false;
+  const gatedInflate = async (): Promise<void> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, 20_000)));
+    await Promise.race([instantiation, deadline]);
+    clearTimeout(timer);
+    inflatedAfterV86 = instantiations > 0;
+  };
+  const m = await boot({
+    kernel: '2.4.20',
+    assets: watchedAssets(() => {
+      instantiations++;
+      instantiated();
+    }),
+    snapshots: new SnapshotCache(memoryStore(files, gatedInflate)),
+  });
+  try {
+    assert.equal(inflatedAfterV86, true, 'v86 was being set up before the state had been inflated');
+    assert.equal(m.restored, true, 'the machine came from the snapshot');
+    assert.equal(instantiations, 1, 'one v86, the one set up ahead, serves the restore');
+    const r = await m.createModule('x', 4096);
+    assert.equal(r.result.kind === 'success' && r.result.ret, 0xc8800000);
+  } finally {
+    await m.close();
+  }
+});
+
+test('a saved machine that fails its checks: the v86 set up for it is let go and the kernel boots', LONG, async () => {
+  const files = new Map<string, Uint8Array>();
+  const first = await boot({ kernel: '2.4.20', assets: watchedAssets(() => undefined), snapshots: new SnapshotCache(memoryStore(files)) });
+  await first.close();
+  const [key, bytes] = [...files][0] ?? assert.fail('the boot saved its machine');
+  const damaged = new Uint8Array(bytes);
+  const last = damaged.length - 1;
+  damaged[last] = (damaged[last] ?? 0) ^ 0xff;
+  files.set(key, damaged);
+  const problems: string[] = [];
+  let instantiations = 0;
+  const m = await boot({ kernel: '2.4.20', assets: watchedAssets(() => instantiations++), snapshots: new SnapshotCache(memoryStore(files), (p) => problems.push(p)) });
+  try {
+    assert.match(problems.join('\n'), /does not match its sha256/);
+    assert.equal(m.restored, false, 'booted, not restored');
+    assert.equal(instantiations, 2, 'the v86 prepared for the restore, then the one that booted');
+    const r = await m.createModule('x', 4096);
+    assert.equal(r.result.kind === 'success' && r.result.ret, 0xc8800000);
+  } finally {
+    await m.close();
+  }
+});
+
+test('every machine of a process instantiates the one compiled v86 module', async () => {
+  const [a, b] = await Promise.all([new NodeAssets({ download: false }).load('2.4.20'), new NodeAssets({ download: false }).load('2.4.27')]);
+  assert.ok(a.v86Wasm && b.v86Wasm);
+  assert.equal(a.v86Wasm, b.v86Wasm, 'compiled once, not once per kernel or machine');
+});
+
+test('a wasm that cannot be had fails the start with a sentence, well before the deadline', async () => {
+  const missing = Promise.reject(new Error('no wasm here'));
+  // Heard where the machine is set up; not before, as an unhandled rejection.
+  missing.catch(() => undefined);
+  const assets: BootAssets = { ...(await nodeAssets.load('2.4.20')), v86Wasm: missing };
+  const t0 = performance.now();
+  await assert.rejects(Emulator.start(assets, { bootTimeoutMs: 60_000, tunings: ALL_TUNINGS }, null), /v86 could not load its WebAssembly: no wasm here/);
+  assert.ok(performance.now() - t0 < 30_000, 'not the 60 s deadline');
+});
+
+test('a v86 prepared for a restore and not taken is freed once it has loaded', async () => {
+  const prepared = Emulator.prepare(await nodeAssets.load('2.4.20'));
+  const loading = prepared.take();
+  assert.ok(loading, 'the first take gets it');
+  assert.equal(prepared.take(), null, 'and only the first');
+  await loading.loaded;
+  await loading.v86.destroy();
+  const unused = Emulator.prepare(await nodeAssets.load('2.4.20'));
+  await unused.discard();
+  assert.equal(unused.take(), null, 'a discarded one cannot be taken');
+});
