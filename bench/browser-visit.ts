@@ -35,8 +35,9 @@ export interface BrowserVisits {
 
 export type VisitBench = { ok: true; visits: BrowserVisits; dist: string } | { ok: false; skipped: string };
 
+/** BENCH_SW=block measures the visits without the lab's service worker (its first install overlaps a quick reload). */
 async function freshContext(browser: Browser): Promise<BrowserContext> {
-  return browser.newContext({ viewport: { width: 1400, height: 900 } });
+  return browser.newContext({ viewport: { width: 1400, height: 900 }, ...(process.env['BENCH_SW'] === 'block' ? { serviceWorkers: 'block' as const } : {}) });
 }
 
 async function ready(page: Page): Promise<void> {

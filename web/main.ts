@@ -558,7 +558,6 @@ if (codeHash) {
     });
 }
 
-setUpOffline({ prepare: $<HTMLButtonElement>('offline-prepare'), status: $('offline-status'), base: document.baseURI });
 
 // window.modlab: the same calls as the form, for course staff's own scripts (web/page-api.ts).
 window.modlab = makePageApi({
@@ -593,7 +592,9 @@ window.modlab = makePageApi({
 
 renderHistory();
 refreshForm();
-void bootKernel(currentKernel()).then(() => {
+void bootKernel(currentKernel()).then(async () => {
   // A link whose call the form could not show whole does not run: it would be another call; nor one made on an image not yet opened.
-  if (link.run && linkProblems.length === 0 && pendingImage === null) void runCall();
+  if (link.run && linkProblems.length === 0 && pendingImage === null) await runCall();
+  // The service worker comes after the first answer: its first install fetches 11.6 MB, which would otherwise compete with it.
+  setUpOffline({ prepare: $<HTMLButtonElement>('offline-prepare'), status: $('offline-status'), base: document.baseURI });
 });
