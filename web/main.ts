@@ -35,6 +35,7 @@ import { TextSize } from './text-size.ts';
 import { setUpPresenter, wantsPresenting } from './presenter.ts';
 import { kernelLabel, userKernelLabel } from './kernel-label.ts';
 import { $ } from './dom.ts';
+import { harmlessNote } from './boot-notes.ts';
 import { isEmbedded, keepEmbedded, setUpEmbed } from './embed.ts';
 import { setUpOffline } from './offline.ts';
 import { makePageApi } from './page-api.ts';
@@ -216,6 +217,8 @@ async function bootNow(kernel: KernelId | UserKernel): Promise<void> {
   consoleView.term.reset();
   stage('loading images');
   let sawKernel = false;
+  // The boot log as it arrives (or is replayed from a saved machine), for the note on its harmless lines.
+  let bootLog = '';
   // The saved machine downloads while the images load and are hashed for its key.
   shippedSnapshots.prefetch(choiceId(kernel));
   try {
@@ -240,12 +243,15 @@ async function bootNow(kernel: KernelId | UserKernel): Promise<void> {
           sawKernel = true;
           stage('kernel');
         }
+        if (machine === null) bootLog += String.fromCharCode(b);
         consoleView.byte(b);
       },
     });
     stage('ready');
     progress.textContent += ` (Linux ${machine.release}${machine.restored ? ', restored from a saved machine' : ''})`;
     // modlab's note on the boot came after the guest's prompt: the console ends on a fresh one.
+    const harmless = harmlessNote(bootLog);
+    if (harmless) consoleView.note(harmless);
     askForPrompt(machine);
   } catch (e) {
     stage(`failed: ${errorText(e).split('\n')[0] ?? ''}`, true);
