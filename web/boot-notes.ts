@@ -37,6 +37,7 @@ export function harmlessLines(log: string): HarmlessLine[] {
 export function harmlessNote(log: string): string | null {
   const lines = harmlessLines(log);
   if (!lines.length) return null;
-  const said = lines.map((l) => `"${l.line}": ${l.why}.`).join(' ');
-  return `${lines.length === 1 ? 'one line' : `${lines.length} lines`} of the boot log above ${lines.length === 1 ? 'reads' : 'read'} like an error but ${lines.length === 1 ? 'is' : 'are'} harmless on v86's emulated PC. ${said}`;
+  // One line each, so a student can find the line it is about.
+  const said = lines.map((l) => `\r\n  · "${l.line}": ${l.why}.`).join('');
+  return `${lines.length === 1 ? 'one line' : `${lines.length} lines`} of the boot log above ${lines.length === 1 ? 'reads' : 'read'} like an error but ${lines.length === 1 ? 'is' : 'are'} harmless on v86's emulated PC:${said}`;
 }

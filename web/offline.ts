@@ -46,7 +46,9 @@ export function setUpOffline(parts: OfflineParts): void {
   }
   const refused = (e: unknown): void => {
     // Said once; the lab itself carries on from the network.
-    status.textContent = `This browser did not let the lab keep itself for offline use (${e instanceof Error ? e.message : String(e)}); it runs while the site is reachable.`;
+    // The browser's own refusal (a DOMException: SecurityError, not allowed) is worth quoting; a library's TypeError is not.
+    const reason = e instanceof DOMException ? ` (${e.message})` : '';
+    status.textContent = `This browser did not let the lab keep itself for offline use${reason}; it runs while the site is reachable.`;
   };
   try {
     void registerSW({

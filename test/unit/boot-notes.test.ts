@@ -20,7 +20,7 @@ test('the known harmless lines are found once each, timestamps dropped; others a
 });
 
 test('the note counts and quotes them; a boot without any gets none', () => {
-  assert.match(harmlessNote('PIIX3: detected chipset, but driver not compiled in!\n') ?? '', /^one line of the boot log above reads like an error but is harmless on v86's emulated PC\. "PIIX3: detected chipset, but driver not compiled in!": v86 emulates/);
-  assert.match(harmlessNote('ACPI: Unable to locate RSDP\nBIOS bug, MP table errors detected!...\n') ?? '', /^2 lines .* are harmless/);
+  assert.match(harmlessNote('PIIX3: detected chipset, but driver not compiled in!\n') ?? '', /^one line of the boot log above reads like an error but is harmless on v86's emulated PC:\r\n {2}· "PIIX3: detected chipset, but driver not compiled in!": v86 emulates/);
+  assert.match(harmlessNote('ACPI: Unable to locate RSDP\nBIOS bug, MP table errors detected!...\n') ?? '', /^2 lines .* are harmless on v86's emulated PC:\r\n {2}· "ACPI: Unable to locate RSDP": .*\r\n {2}· "BIOS bug/);
   assert.equal(harmlessNote('Freeing unused kernel memory: 220k freed\n'), null);
 });
