@@ -18,9 +18,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { percentile, round } from './stats.ts';
-import { withSiteInChromium } from './site-in-chromium.ts';
+import { scriptOptions, withSiteInChromium } from './site-in-chromium.ts';
 
-const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** This bench's own port (the e2e suite uses 4173, bench/browser-visit.ts 4313). */
 export const CALLS_PORT = 4312;
 const LINK = '?kernel=2.4.20&call=create_module&name=hello&size=4096&run=1';
@@ -106,14 +105,7 @@ export async function browserCalls(options: { dist: string; calls: number; chrom
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const distArg = args.includes('--dist') ? args[args.indexOf('--dist') + 1] : undefined;
-  const callsArg = args.includes('--calls') ? Number(args[args.indexOf('--calls') + 1]) : 50;
-  const result = await browserCalls({
-    dist: path.resolve(distArg ?? path.join(ROOT, 'dist')),
-    calls: Number.isInteger(callsArg) && callsArg > 0 ? callsArg : 50,
-    chromium: process.env['MODLAB_CHROMIUM'] ?? '/usr/bin/chromium',
-    log: (line) => console.error(line),
-  });
+  const { dist, count, chromium } = scriptOptions('--calls', 50);
+  const result = await browserCalls({ dist, calls: count, chromium, log: (line) => console.error(line) });
   console.log(JSON.stringify(result, null, 2));
 }

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { spread, type Spread } from './stats.ts';
-import { withSiteInChromium } from './site-in-chromium.ts';
+import { scriptOptions, withSiteInChromium } from './site-in-chromium.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** This bench's own port, so it does not meet the e2e suite's preview (4173) or another's. */
@@ -123,14 +123,7 @@ export async function browserVisits(options: { dist: string; runs: number; chrom
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const distArg = args.includes('--dist') ? args[args.indexOf('--dist') + 1] : undefined;
-  const runsArg = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
-  const result = await browserVisits({
-    dist: path.resolve(distArg ?? path.join(ROOT, 'dist')),
-    runs: Number.isInteger(runsArg) && runsArg > 0 ? runsArg : 3,
-    chromium: process.env['MODLAB_CHROMIUM'] ?? '/usr/bin/chromium',
-    log: (line) => console.error(line),
-  });
+  const { dist, count, chromium } = scriptOptions('--runs', 3);
+  const result = await browserVisits({ dist, runs: count, chromium, log: (line) => console.error(line) });
   console.log(JSON.stringify(result, null, 2));
 }

@@ -31,3 +31,15 @@ export async function withSiteInChromium<T>(options: { dist: string; chromium: s
     await server.close();
   }
 }
+
+/** A browser bench run as a script: `--dist DIR` and one count flag (`--calls N`, `--runs N`) from the command line, Chromium from MODLAB_CHROMIUM. */
+export function scriptOptions(countFlag: string, fallback: number): { dist: string; count: number; chromium: string } {
+  const args = process.argv.slice(2);
+  const distArg = args.includes('--dist') ? args[args.indexOf('--dist') + 1] : undefined;
+  const countArg = args.includes(countFlag) ? Number(args[args.indexOf(countFlag) + 1]) : fallback;
+  return {
+    dist: path.resolve(distArg ?? path.join(ROOT, 'dist')),
+    count: Number.isInteger(countArg) && countArg > 0 ? countArg : fallback,
+    chromium: process.env['MODLAB_CHROMIUM'] ?? '/usr/bin/chromium',
+  };
+}

@@ -8,10 +8,6 @@ export class StorageNotice {
 
   constructor(private readonly say: (text: string) => void) {}
 
-  get refusedOnce(): boolean {
-    return this.said;
-  }
-
   /** `what`: the thing that could not be kept, e.g. "its history". */
   refused(what: string): void {
     if (this.said) return;
