@@ -39,6 +39,8 @@ const DEPS = {
   'web/kernel-images-plugin.ts': ['web/kernel-images-plugin.ts', 'node', 'kernel-images', 'npm:vite'],
   // Also runs in Node inside Vite: boots each kernel once (node/) and writes what the page's store reads (browser/shipped-snapshots.ts).
   'web/snapshots-plugin.ts': ['web/snapshots-plugin.ts', 'node', 'harness', 'kernel-images', 'browser/shipped-snapshots.ts', 'npm:vite'],
+  // Also in Node inside Vite: the page head's preloads, from the bundle's file names.
+  'web/start-preloads-plugin.ts': ['web/start-preloads-plugin.ts', 'web/kernel-images-plugin.ts', 'kernel-images', 'npm:vite'],
   // The build script (Node) and the glue's typing, which names the core's factory type.
   compiler: ['compiler', 'harness/compiler', 'node:'],
   // The XZ decoder's build script (Node), which shares the compiler's emscripten check.

@@ -2,6 +2,8 @@ import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { kernelImages } from './web/kernel-images-plugin.ts';
 import { shippedSnapshots } from './web/snapshots-plugin.ts';
+import { startPreloadsPlugin } from './web/start-preloads-plugin.ts';
+import { firstVisitKernelFiles } from './web/offline-kernels.ts';
 
 /**
  * The policy web/index.html's <meta> carries, directive for directive (an
@@ -59,7 +61,7 @@ export function assetFileNames(asset: { names: readonly string[] }): string {
  * reloads and runs with the server gone; 2.6.17 and 6.1 (16 MB more) are
  * kept the first time they are used, or when the page is asked to.
  */
-export const OFFLINE_PRECACHE = ['**/*.{js,css,html,wasm,bin,json,svg,webmanifest}', 'kernels/2.4.*.img', 'snapshots/2.4.*.snap'];
+export const OFFLINE_PRECACHE = ['**/*.{js,css,html,wasm,bin,json,svg,webmanifest}', ...firstVisitKernelFiles()];
 
 const offline = VitePWA({
   registerType: 'autoUpdate',
@@ -98,7 +100,7 @@ export default defineConfig({
   root: 'web',
   base: './',
   // The two plugins that put kernels and saved machines in the site come first: the service worker lists what they emit.
-  plugins: [kernelImages(), shippedSnapshots(), offline],
+  plugins: [kernelImages(), shippedSnapshots(), startPreloadsPlugin(), offline],
   build: {
     outDir: '../dist',
     emptyOutDir: true,

@@ -46,6 +46,8 @@ export async function buildCli(options: BuildOptions = {}): Promise<void> {
     platform: 'node',
     target: 'node20',
     packages: 'external',
+    // v86 through V8's code cache (see node/v86-code-cache.ts); the sources and the browser import v86 itself.
+    alias: { v86: './node/v86-code-cache.ts' },
     // Not minified: an unexpected error's stack trace (exit 1) stays readable.
     minify: false,
     legalComments: 'none',

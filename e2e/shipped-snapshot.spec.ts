@@ -32,6 +32,8 @@ test('a first visit restores the snapshot shipped with the site, without a boot,
   await page.goto(SHARE);
   await answered(page);
   console.log(`first visit answered in ${Date.now() - t0} ms`);
+  // The page's head asks for it before the lab's code runs (web/snapshots-plugin.ts), and the page's own fetch takes that response: one download.
+  await expect(page.locator('head link[rel="preload"][as="fetch"][href^="snapshots/2.4.20-"]')).toHaveCount(1);
   expect(shipped).toHaveLength(1);
   // No kernel stage: the machine came from the saved state, not from a boot in the page.
   const progress = (await page.locator('#progress').textContent()) ?? '';

@@ -11,7 +11,7 @@
  * ImageError with a one-sentence message, never a stack trace.
  */
 
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -472,6 +472,8 @@ async function extractDebMember(deb: Uint8Array, member: string, signal: AbortSi
   try {
     const debPath = path.join(dir, 'package.deb');
     await writeFile(debPath, deb);
+    // Loaded here, not at start: child_process (with net and dgram behind it) costs every other run ~10 ms.
+    const { spawn } = await import('node:child_process');
     const dpkg = spawn('dpkg-deb', ['--fsys-tarfile', debPath], { signal, stdio: ['ignore', 'pipe', 'pipe'] });
     const tar = spawn('tar', ['-xO', '-f', '-', member], { signal, stdio: ['pipe', 'pipe', 'pipe'] });
     // tar may exit before reading everything; the broken pipe is reported by exit codes instead.
@@ -509,7 +511,7 @@ interface ChildEnd {
 }
 
 /** Settles once, on 'error' (e.g. ENOENT, abort) or 'close', whichever comes first. */
-function finished(child: ReturnType<typeof spawn>): Promise<ChildEnd> {
+function finished(child: ChildProcess): Promise<ChildEnd> {
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (text: string) => {

@@ -5,6 +5,7 @@
  * Temp files left by a process killed mid-write are removed before the next
  * write; a read-only cache is reported once per write and is not fatal.
  */
+import { readdirSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SnapshotError } from '../harness/errors.ts';
@@ -60,6 +61,18 @@ export class FileSnapshotStore implements SnapshotStore {
       throw new SnapshotError(`${writeFailure(this.location, e)}, so this machine is not saved and later runs boot the kernel again`);
     } finally {
       await rm(tmp, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Whether some snapshot of this manifest kernel is kept (under any key):
+   * a cheap guess, made before the key is known, that a restore is coming.
+   */
+  holdsSomeFor(kernelId: string): boolean {
+    try {
+      return readdirSync(this.location).some((f) => f.startsWith(`${kernelId}-`) && f.endsWith('.snap'));
+    } catch {
+      return false;
     }
   }
 

@@ -5,13 +5,9 @@
  * first visit does not (2.6.17, 6.1) before the network goes away.
  */
 import { registerSW } from 'virtual:pwa-register';
-import { KERNELS, type KernelId } from '../kernel-images/manifest.ts';
+import type { KernelId } from '../kernel-images/manifest.ts';
 import { parseShippedIndex, SHIPPED_INDEX, shippedFile } from '../browser/shipped-snapshots.ts';
-
-/** Kept on the first visit by the service worker's precache (vite.config.ts OFFLINE_PRECACHE). */
-export const KEPT_AT_FIRST_VISIT: readonly KernelId[] = KERNELS.filter((k) => k.id.startsWith('2.4.')).map((k) => k.id);
-/** Kept the first time they are used, or when asked. */
-export const KEPT_ON_REQUEST: readonly KernelId[] = KERNELS.filter((k) => !KEPT_AT_FIRST_VISIT.includes(k.id)).map((k) => k.id);
+import { KEPT_AT_FIRST_VISIT, KEPT_ON_REQUEST } from './offline-kernels.ts';
 
 export interface OfflineParts {
   /** The button that keeps the other kernels; hidden where there is no service worker. */

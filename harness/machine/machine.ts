@@ -41,6 +41,13 @@ export interface BootOptions {
   tunings?: readonly Tuning[];
   /** Keep v86's JIT on once the agent is ready (default off: see setJit in v86-config.ts). */
   keepJit?: boolean;
+  /**
+   * A snapshot is most likely there: the first machine sets up its v86 while
+   * the snapshot is still being looked up, not once it is found. One that
+   * boots instead discards it. Default off: a store that is often empty (a
+   * test's, a first run's) would pay for a v86 it never uses.
+   */
+  expectSnapshot?: boolean;
 }
 
 export type MachineEvent =
@@ -120,9 +127,10 @@ export class Machine {
   private async bringUpClean(): Promise<void> {
     this.generation++;
     this.options.onEvent?.({ type: 'booting', kernel: this.kernel.id, generation: this.generation });
-    // A first machine sets up its v86 while the snapshot it found is checked and inflated (see Emulator.prepare).
-    let prepared = null as PreparedV86 | null;
-    const snapshot = await this.snapshot(this.emu ? undefined : () => (prepared = Emulator.prepare(this.assets, this.tunings)));
+    // A first machine sets up its v86 while the snapshot it found is checked and inflated (see Emulator.prepare), or earlier, while it is looked up.
+    const setUp = (): PreparedV86 => Emulator.prepare(this.assets, this.tunings);
+    let prepared = this.emu || !this.options.expectSnapshot || !this.options.snapshots ? null : setUp();
+    const snapshot = await this.snapshot(this.emu || prepared ? undefined : () => (prepared = setUp()));
     let usable = snapshot;
     let emu: Emulator | null = null;
     if (snapshot && this.emu) {

@@ -22,7 +22,7 @@ import { sha256Hex } from '../../kernel-images/sha256.ts';
 import type { BootAssets } from './assets.ts';
 import { streamGzip, type GzipCodec } from '../compression.ts';
 import { PROTOCOL_VERSION } from '../protocol.ts';
-import { emulatedMemory, GUEST_MEMORY, kernelCommandLine, type Tuning } from './v86-config.ts';
+import { emulatedMemory, GUEST_MEMORY, kernelCommandLine, VGA_MEMORY, type Tuning } from './v86-config.ts';
 
 /** The v86 build whose state format the snapshots use (checked against node_modules by a unit test). */
 export const V86_VERSION = '0.5.462+g5f9a90f';
@@ -111,6 +111,7 @@ async function computeKey(assets: BootAssets, tunings: readonly Tuning[]): Promi
     v86: V86_VERSION,
     protocol: PROTOCOL_VERSION,
     memory: emulatedMemory(assets.kernel),
+    vga: VGA_MEMORY,
     cmdline: kernelCommandLine(assets.kernel, tunings),
     tunings: [...tunings].sort(),
     kernel,
@@ -202,7 +203,8 @@ export class SnapshotCache {
 
   constructor(
     private readonly store: SnapshotStore | null,
-    private readonly onProblem: (message: string) => void = () => undefined,
+    /** `error`: what the store threw, where there was one, for a caller that says some refusals its own way (the page's storage notice). */
+    private readonly onProblem: (message: string, error?: unknown) => void = () => undefined,
   ) {}
 
   /**
@@ -252,7 +254,7 @@ export class SnapshotCache {
     } catch (e) {
       // A store's SnapshotError is already a whole sentence naming its place (e.g. a read-only cache).
       const message = e instanceof Error ? e.message : String(e);
-      this.onProblem(e instanceof SnapshotError ? message : `could not save the machine to ${this.store.location}: ${message}`);
+      this.onProblem(e instanceof SnapshotError ? message : `could not save the machine to ${this.store.location}: ${message}`, e);
       return false;
     }
   }

@@ -1,11 +1,17 @@
 /**
  * How a machine starts from a saved one, on a real 2.4.20 in real v86: its
  * v86 is set up while the snapshot it found is checked and inflated (Emulator.prepare),
- * every machine of a process instantiates one compiled wasm module, and a
- * wasm that cannot be had is a sentence at once, not a wait for the deadline.
+ * every machine of a process instantiates one compiled wasm module, a
+ * wasm that cannot be had is a sentence at once, not a wait for the deadline,
+ * and the built CLI keeps V8's compiled code for v86 between runs.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { AssetProvider, BootAssets, V86WasmFn } from '../../harness/machine/assets.ts';
 import { Emulator } from '../../harness/machine/emulator.ts';
 import { SnapshotCache, type SnapshotStore } from '../../harness/machine/snapshot.ts';
@@ -13,7 +19,11 @@ import { ALL_TUNINGS } from '../../harness/machine/v86-config.ts';
 import { NodeAssets } from '../../node/assets.ts';
 import { zlibGzip } from '../../node/gzip.ts';
 import { boot } from '../../node/boot.ts';
+import { readCodeCache } from '../../node/code-cache.ts';
+import { FileSnapshotStore } from '../../node/snapshot-store.ts';
 import { LONG } from './man-page.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/modlab.mjs', import.meta.url));
 
 const nodeAssets = new NodeAssets({ download: false });
 
@@ -146,4 +156,59 @@ test('a v86 prepared for a restore and not taken is freed once it has loaded', a
   const unused = Emulator.prepare(await nodeAssets.load('2.4.20'));
   await unused.discard();
   assert.equal(unused.take(), null, 'a discarded one cannot be taken');
+});
+
+/** Runs the built CLI (npm run build:cli) for one create_module with its cache in `cache`. */
+function oneShot(cache: string): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [BIN, 'call', 'create_module', 'x', '4096'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, MODLAB_CACHE_DIR: cache, MODLAB_NO_SNAPSHOTS: '' } });
+}
+
+test("the built CLI keeps V8's code for v86 and runs it the next time; a damaged one is replaced, never run", LONG, () => {
+  const cache = mkdtempSync(path.join(tmpdir(), 'modlab-code-cache-'));
+  try {
+    const answer = /create_module\("x", 4096\)\s+= 0xc8800000/;
+    const first = oneShot(cache);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, answer);
+    // Named for the CLI's V8 flags, which are not this test process's.
+    const kept = readdirSync(path.join(cache, 'code')).filter((f) => f.startsWith('libv86-') && f.endsWith('.v8cache'));
+    assert.equal(kept.length, 1, 'one cache file for v86');
+    const file = path.join(cache, 'code', kept[0] as string);
+    assert.ok(readCodeCache(file), 'the first run kept the code it compiled, with its sha256');
+    const before = statSync(file, { bigint: true });
+
+    // V8 took it: a refused cache would be written anew at exit.
+    const second = oneShot(cache);
+    assert.equal(second.status, 0, second.stderr);
+    assert.match(second.stdout, answer);
+    assert.equal(statSync(file, { bigint: true }).mtimeNs, before.mtimeNs, 'the cache was used as it is');
+
+    const damaged = readFileSync(file);
+    const middle = damaged.length >> 1;
+    damaged[middle] = (damaged[middle] ?? 0) ^ 0xff;
+    writeFileSync(file, damaged);
+    assert.equal(readCodeCache(file), undefined, 'a damaged cache fails its sha256');
+    const third = oneShot(cache);
+    assert.equal(third.status, 0, third.stderr);
+    assert.match(third.stdout, answer);
+    assert.ok(readCodeCache(file), 'and is replaced by a good one');
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
+});
+
+test('a snapshot store says whether it holds a saved machine of a kernel before its key is known', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'modlab-holds-'));
+  try {
+    const store = new FileSnapshotStore(dir);
+    assert.equal(store.holdsSomeFor('2.4.20'), false);
+    writeFileSync(path.join(dir, '2.4.27-0123456789abcdef0123456789abcdef.snap'), '');
+    writeFileSync(path.join(dir, '2.4.20-0123456789abcdef0123456789abcdef.snap.123.tmp'), '');
+    assert.equal(store.holdsSomeFor('2.4.20'), false, 'not another kernel, nor a file half written');
+    writeFileSync(path.join(dir, '2.4.20-0123456789abcdef0123456789abcdef.snap'), '');
+    assert.equal(store.holdsSomeFor('2.4.20'), true);
+    assert.equal(new FileSnapshotStore(path.join(dir, 'missing')).holdsSomeFor('2.4.20'), false, 'a cache not made yet holds none');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -161,6 +161,51 @@ describe('ShippedSnapshotStore', () => {
     assert.deepEqual(requests, ['/lab/snapshots/index.json']);
   });
 
+  test("a repeat visit whose local store is slow (IndexedDB's first open) takes the site's copy as soon as it is in hand, and does not store it again", async () => {
+    ship({ [KEY]: good }, { [KEY]: { kernel: '2.4.20', bytes: good.length, bootMs: 1500 } });
+    const local = new MemoryStore();
+    local.files.set(KEY, good);
+    let open = (): void => undefined;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    const read = local.read.bind(local);
+    local.read = async (key) => {
+      await opened;
+      return read(key);
+    };
+    let writes = 0;
+    local.write = () => {
+      writes++;
+      return Promise.resolve();
+    };
+    const store = new ShippedSnapshotStore(local, base, () => undefined);
+    const got = await Promise.race([store.read(KEY), new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 3000))]);
+    open();
+    assert.deepEqual(got, good);
+    store.keepFetched();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(writes, 0);
+  });
+
+  test("the site's copy taken first while the local store has none is kept locally once the machine is up", async () => {
+    ship({ [KEY]: good }, { [KEY]: { kernel: '2.4.20', bytes: good.length, bootMs: 1500 } });
+    const local = new MemoryStore();
+    let open = (): void => undefined;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    const read = local.read.bind(local);
+    local.read = async (key) => {
+      await opened;
+      return read(key);
+    };
+    const store = new ShippedSnapshotStore(local, base, () => undefined);
+    const got = await Promise.race([store.read(KEY), new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 3000))]);
+    open();
+    assert.deepEqual(got, good);
+    const kept = local.nextWrite();
+    store.keepFetched();
+    await kept;
+    assert.deepEqual(local.files.get(KEY), good);
+  });
+
   test('a prefetch by kernel id overlaps the download with the key being computed; the read then fetches nothing more', async () => {
     ship({ [KEY]: good }, { [KEY]: { kernel: '2.4.20', bytes: good.length, bootMs: 1500 } });
     const store = new ShippedSnapshotStore(new MemoryStore(), base, () => undefined);

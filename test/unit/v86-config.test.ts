@@ -119,3 +119,24 @@ test("6.1's command line: untuned as it always was; tuned, no crypto self-tests,
   const line24 = kernelCommandLine(k24);
   assert.ok(!line24.includes('init_on_free') && !line24.includes('cryptomgr'), line24);
 });
+
+test("6.1's skipped initcalls: one initcall_blacklist= word with each tuning's initcalls, and none without them", () => {
+  const k61 = findKernel('6.1');
+  const k26 = findKernel('2.6.17');
+  assert.ok(k61 && k26);
+  const blacklist = (tunings: readonly Tuning[] = ALL_TUNINGS): string[] => {
+    const words = kernelCommandLine(k61, tunings).split(' ').filter((w) => w.startsWith('initcall_blacklist='));
+    assert.ok(words.length <= 1, words.join(' '));
+    return words[0]?.slice('initcall_blacklist='.length).split(',') ?? [];
+  };
+  assert.deepEqual(blacklist(), ['tracer_init_tracefs', 'trace_eval_init', 'ftrace_check_for_weak_functions', 'blake2s_mod_init']);
+  // The tracefs set-up is skipped whole or not at all: without its queue, tracer_init_tracefs would do the work in init.
+  assert.deepEqual(blacklist(ALL_TUNINGS.filter((t) => t !== 'no-tracefs-setup')), ['ftrace_check_for_weak_functions', 'blake2s_mod_init']);
+  assert.deepEqual(blacklist(['no-blake2s-selftest']), ['blake2s_mod_init']);
+  assert.deepEqual(blacklist(ALL_TUNINGS.filter((t) => !['no-tracefs-setup', 'no-ftrace-weak-check', 'no-blake2s-selftest'].includes(t))), []);
+  // Measured on Debian's 6.1 only: other kernels boot without the list.
+  assert.ok(!kernelCommandLine(k26).includes('initcall_blacklist'));
+  const user = { ...k61, id: 'file:other-6.x' as const };
+  assert.ok(!kernelCommandLine(user).includes('initcall_blacklist'), "a user's modern kernel keeps its initcalls");
+  assert.ok(kernelCommandLine(user).includes('cryptomgr.notests'));
+});
