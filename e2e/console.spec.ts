@@ -112,8 +112,34 @@ test('the prompt comes back after a crash typed in the console, and after Reset'
   await expect(page.locator('#terminal')).toContainText(/machine 3 is ready \(reset in \d+ ms\)/);
   // The line being typed is drawn again after the fresh prompt.
   await promptShows(page, 'lsm');
+  // As a shell with readline draws it: the half-typed line gave its row to the note above it, and is on screen once.
+  const redrawn = await rows(page);
+  expect(redrawn.filter((r) => r.includes('lsm'))).toEqual(['modlab# lsm']);
+  expect(redrawn.at(-2)).toMatch(/^\[modlab\] machine 3 is ready \(reset in \d+ ms\)$/);
   await page.locator('#terminal').click();
   await page.keyboard.type('od\n');
   await promptShows(page);
   expect((await rows(page)).at(-2)).toBe('modlab# lsmod');
+});
+
+test('kernel output while a line is half typed goes above it, as a shell with readline draws it', async ({ page }) => {
+  await page.goto('./?kernel=2.4.20');
+  await ready(page);
+  await page.locator('#terminal').click();
+  await promptShows(page);
+  await page.keyboard.type('lsmo');
+  await promptShows(page, 'lsmo');
+  // The Load a module tab loads hello on the same machine: its init_module printk reaches the console meanwhile.
+  await page.locator('#tab-module').click();
+  for (let i = 0; i < 3; i++) await page.locator('#module-next').click();
+  await expect(page.locator('#terminal')).toContainText('modlab hello: init_module ran at c88');
+  await promptShows(page, 'lsmo');
+  const shown = await rows(page);
+  expect(shown.filter((r) => r.includes('lsmo'))).toEqual(['modlab# lsmo']);
+  expect(shown.at(-2)).toMatch(/modlab hello: init_module ran at c88/);
+  // The line goes on from where it was.
+  await page.locator('#terminal').click();
+  await page.keyboard.type('d\n');
+  await promptShows(page);
+  expect((await rows(page)).some((r) => /^hello\s+\d+\s+0 \(unused\)$/.test(r))).toBe(true);
 });

@@ -22,13 +22,13 @@ test('the skip link, the header and the tabs, from the keyboard', async ({ page 
   const box = await page.locator('#skip-link').boundingBox();
   expect(box && box.y >= 0 && box.y + box.height <= 900).toBe(true);
 
-  // The header in order, then the console, then one stop for the whole tab row.
+  // The header in order, then the boot log's fold and the console, then one stop for the whole tab row.
   const walk: string[] = [];
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < 11; i++) {
     await page.keyboard.press('Tab');
     walk.push(await focused(page));
   }
-  expect(walk).toEqual(['kernel', 'open-kernel', 'reset', 'theme', 'text-smaller', 'text-larger', 'present', 'terminal', 'tab-call', 'f-call']);
+  expect(walk).toEqual(['kernel', 'open-kernel', 'reset', 'theme', 'text-smaller', 'text-larger', 'present', 'boot-log', 'terminal', 'tab-call', 'f-call']);
   await expect(page.locator('[role=tab][tabindex="0"]')).toHaveCount(1);
 
   // Arrow keys move between tabs and show each; Home and End go to the ends; the row stays one Tab stop.

@@ -144,6 +144,10 @@ test('a lesson from a link runs nothing until asked, then replays its steps; the
   await page.locator('#lesson-share').click();
   const url = await page.locator('#lesson-share-link').inputValue();
   expect(url).toMatch(/\?kernel=2\.4\.20#lesson=[A-Za-z0-9_-]+$/);
+  // The embed code beside it frames the same lesson in the compact view.
+  const code = await page.locator('#lesson-embed-code').inputValue();
+  const src = /^<iframe src="([^"]+)" title="modlab: A module's life, predicted[^"]*" width="100%" height="520"><\/iframe>$/.exec(code)?.[1];
+  expect(src).toBe(url.replace('?kernel=2.4.20#', '?kernel=2.4.20&embed=1#'));
   await page.goto('about:blank');
   await page.goto(url);
   await ready(page);

@@ -76,3 +76,26 @@ test('present=1 puts the console and the answer side by side in large type; the 
   await expect(page.locator('#call-form')).toBeVisible();
   await expect.poll(() => consolePx(page)).toBe(console0);
 });
+
+test('presenting stays in the address bar while the form rewrites it: a reload still presents; leaving drops it', async ({ page }) => {
+  await page.goto(ANSWER);
+  await answered(page);
+  await page.locator('#present').click();
+  await expect(page.locator('body')).toHaveClass(/presenting/);
+  await expect.poll(() => new URL(page.url()).searchParams.get('present')).toBe('1');
+  // The form's own part of the address is still its call (run=1 was dropped once it ran).
+  expect(new URL(page.url()).searchParams.get('call')).toBe('create_module');
+  await page.reload();
+  await expect(page.locator('#progress')).toHaveAttribute('data-stage', 'ready', { timeout: 120_000 });
+  await expect(page.locator('body')).toHaveClass(/presenting/);
+  await expect(page.locator('#present')).toHaveAttribute('aria-pressed', 'true');
+  expect(new URL(page.url()).searchParams.get('present')).toBe('1');
+  // Escape leaves (the focus outside the console), and the address no longer asks to present.
+  await page.locator('#present').focus();
+  await page.keyboard.press('Escape');
+  await expect(page.locator('body')).not.toHaveClass(/presenting/);
+  await expect.poll(() => new URL(page.url()).searchParams.get('present')).toBeNull();
+  await page.reload();
+  await expect(page.locator('#progress')).toHaveAttribute('data-stage', 'ready', { timeout: 120_000 });
+  await expect(page.locator('body')).not.toHaveClass(/presenting/);
+});

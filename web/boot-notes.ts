@@ -1,8 +1,9 @@
 /**
  * Boot lines that read like errors to a student but are harmless here: each
  * says something about v86's emulated PC (its BIOS, its devices), not about
- * the kernel's health, and nothing modlab does depends on it. The lab lists
- * the ones a boot printed, once, after the boot log.
+ * the kernel's health, and nothing modlab does depends on it. The console
+ * folds the boot log to one line that counts them (web/boot-log-fold.ts);
+ * shown, each is greyed with a row that says why.
  */
 export interface HarmlessLine {
   /** The line as the kernel printed it, without its timestamp. */
@@ -22,22 +23,52 @@ const KNOWN: ReadonlyArray<{ match: RegExp; why: string }> = [
   { match: /unable to open rtc device \(rtc0\)/, why: "this 2.6 kernel has no clock driver to set its time from; the time of day plays no part in modlab's answers" },
 ];
 
+/** The known line `line` is, if any (timestamps and all: the patterns are not anchored). */
+function knownFor(line: string): { why: string } | undefined {
+  return KNOWN.find((k) => k.match.test(line));
+}
+
 /** The known harmless lines in `log`, in the order printed, each once. */
 export function harmlessLines(log: string): HarmlessLine[] {
   const found: HarmlessLine[] = [];
   for (const raw of log.split(/\r?\n/)) {
     const line = raw.replace(/^\[\s*\d+\.\d+\]\s*/, '').trim();
-    const known = KNOWN.find((k) => k.match.test(line));
+    const known = knownFor(line);
     if (known && !found.some((f) => f.why === known.why)) found.push({ line, why: known.why });
   }
   return found;
 }
 
-/** The note the console prints after the boot log, or null when the boot printed none of them. */
-export function harmlessNote(log: string): string | null {
-  const lines = harmlessLines(log);
-  if (!lines.length) return null;
-  // One line each, so a student can find the line it is about.
-  const said = lines.map((l) => `\r\n  · "${l.line}": ${l.why}.`).join('');
-  return `${lines.length === 1 ? 'one line' : `${lines.length} lines`} of the boot log above ${lines.length === 1 ? 'reads' : 'read'} like an error but ${lines.length === 1 ? 'is' : 'are'} harmless on v86's emulated PC:${said}`;
+/** A grey that keeps a 7:1 contrast on the console's black (24-bit colour: xterm.js's own dim grey is too faint). */
+const GREY = '\x1b[38;2;150;150;150m';
+const NOTE = '\x1b[36m';
+const PLAIN = '\x1b[0m';
+
+/**
+ * The boot log as the console shows it unfolded: each known harmless line
+ * greyed, the first of each kind followed by a row saying why. Other lines,
+ * and a last line not yet ended, are left as printed.
+ */
+export function markHarmless(log: string): string {
+  const noted = new Set<string>();
+  const rows = log.split('\n');
+  return rows
+    .map((raw, i) => {
+      const end = raw.endsWith('\r') ? '\r' : '';
+      const line = end ? raw.slice(0, -1) : raw;
+      const known = i < rows.length - 1 ? knownFor(line) : undefined;
+      if (!known) return raw;
+      const first = !noted.has(known.why);
+      noted.add(known.why);
+      return `${GREY}${line}${PLAIN}${first ? `\r\n${NOTE}  ↳ harmless on v86's emulated PC: ${known.why}.${PLAIN}` : ''}${end}`;
+    })
+    .join('\n');
+}
+
+/** The folded boot log's one line: `Linux 2.4.20 boot log, 312 lines (1 harmless warning explained)`. */
+export function bootLogSummary(release: string, log: string): string {
+  const lines = log.split('\n').filter((l) => l.trim() !== '').length;
+  const harmless = harmlessLines(log).length;
+  const explained = harmless ? ` (${harmless} harmless warning${harmless === 1 ? '' : 's'} explained)` : '';
+  return `Linux ${release} boot log, ${lines} line${lines === 1 ? '' : 's'}${explained}`;
 }

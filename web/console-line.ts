@@ -115,6 +115,8 @@ export class LineEditor {
   /** The terminal's column where the line starts (after the prompt), and its width. */
   startCol = 0;
   cols = 80;
+  /** What the row holds before the line (the guest's prompt), drawn again after output put above the line. */
+  prompt = '';
   private readonly history: string[];
   /** ↑ / ↓: the entry shown (history.length = the line being typed), and that line kept aside. */
   private shown: number;
@@ -135,12 +137,31 @@ export class LineEditor {
 
   /**
    * The line starts again at this column (after a prompt, the cursor
-   * there): returns what draws the line being typed, if any, once more.
+   * there; `prompt` is what the row holds before it): returns what draws the
+   * line being typed, if any, once more.
    */
-  restart(startCol: number, cols: number): string {
+  restart(startCol: number, cols: number, prompt = ''): string {
     this.startCol = startCol;
     this.cols = Math.max(1, cols);
+    this.prompt = prompt;
     return this.text ? this.draw(this.text, this.cursor) : '';
+  }
+
+  /**
+   * Output arrives while the line is on screen, as readline does it: this
+   * takes the prompt and the line off (the cursor to the prompt's first
+   * column, the rest of the screen cleared) so the output is drawn where
+   * they were; `show` draws them again below it.
+   */
+  hide(): string {
+    return `${this.moveTo(this.cursor, 0)}\r\x1b[J`;
+  }
+
+  /** After `hide` and the output (which ends a row): the prompt, the line and the cursor where it was in it. */
+  show(): string {
+    this.startCol = this.prompt.length % this.cols;
+    // From the row's first column, even after output that ended with a bare line feed.
+    return `\r${this.prompt}${this.draw(this.text, this.cursor)}`;
   }
 
   /** Reads keys up to and including the first Enter. */

@@ -1,15 +1,26 @@
 /**
  * The guest console (ttyS0) in xterm.js: bytes in; keystrokes edited into a
  * line here (console-line.ts: the guest does not echo) and handed on whole.
+ * Output that comes while a line is being typed is drawn above the prompt,
+ * as a shell with readline does; the boot log folds to one line above the
+ * terminal (boot-log-fold.ts), the terminal drawn again without it.
  */
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
+import { BootLogFold } from './boot-log-fold.ts';
+import { bootLogSummary, markHarmless } from './boot-notes.ts';
 import { completions } from './console-command.ts';
 import { LineEditor, PROMPT, storageHistory } from './console-line.ts';
+import { ConsoleTranscript } from './console-transcript.ts';
 
 /** How long typed input waits for the guest's prompt before the editor takes it anyway (a guest that never answers). */
 const PROMPT_WAIT_MS = 10_000;
+/** How long the start of a line the guest has not ended waits, while a line is typed, before it is drawn anyway. */
+const PARTIAL_WAIT_MS = 200;
+const LF = 0x0a;
+/** A full reset (RIS) in the terminal's input, so it comes after what is still queued to be drawn (Terminal.reset() would act at once, before it). */
+const RESET = '\x1bc';
 
 /**
  * OSC sequences the guest may not use: 0, 1 and 2 set the window and icon
@@ -36,9 +47,14 @@ export class ConsoleView {
   private waitTimer: ReturnType<typeof setTimeout> | undefined;
   /** The guest's last bytes, to see its prompt arrive. */
   private tail = '';
+  private partialTimer: ReturnType<typeof setTimeout> | undefined;
+  /** All drawn since the boot began, to draw it again with the boot log folded or shown. */
+  private readonly transcript = new ConsoleTranscript();
+  private readonly fold: BootLogFold;
 
   /** `onLine` gets each line entered; the console waits until `ready` or the guest's prompt. */
   constructor(container: HTMLElement, private readonly onLine: (line: string) => void) {
+    this.fold = new BootLogFold(container, () => this.redraw(true));
     const fit = this.fit;
     this.term.loadAddon(fit);
     this.term.open(container);
@@ -84,10 +100,98 @@ export class ConsoleView {
     requestAnimationFrame(() => this.flush());
   }
 
-  private flush(): void {
+  /**
+   * The guest's bytes so far onto the terminal. While a line is being typed
+   * they go above it: the prompt and line are taken off, the output drawn,
+   * the prompt and line drawn again below; a line the guest has not ended
+   * yet waits a little for its end (`all`: everything now, and the caller
+   * draws the line again, after a fresh prompt).
+   */
+  private flush(all = false): void {
     this.scheduled = false;
-    if (this.pending.length) this.term.write(Uint8Array.from(this.pending));
+    clearTimeout(this.partialTimer);
+    if (!this.pending.length) return;
+    const bytes = Uint8Array.from(this.pending);
+    if (this.waiting) {
+      this.pending = [];
+      this.guestOut(bytes);
+      return;
+    }
+    const cut = all ? bytes.length : bytes.lastIndexOf(LF) + 1;
+    this.pending = [...bytes.subarray(cut)];
+    if (cut > 0) {
+      this.out(this.editor.hide());
+      this.guestOut(bytes.subarray(0, cut));
+      if (!all) this.out(this.editor.show());
+    }
+    if (this.pending.length) this.partialTimer = setTimeout(() => this.above(''), PARTIAL_WAIT_MS);
+  }
+
+  /** Text from the page (a note; a partial guest line with `''`) above the line being typed, with the guest's pending bytes before it. */
+  private above(text: string): void {
+    this.scheduled = false;
+    clearTimeout(this.partialTimer);
+    const bytes = Uint8Array.from(this.pending);
     this.pending = [];
+    if (this.waiting) {
+      if (bytes.length) this.guestOut(bytes);
+      this.out(text);
+      return;
+    }
+    this.out(this.editor.hide());
+    if (bytes.length) this.guestOut(bytes);
+    const endsRow = bytes.length === 0 || bytes[bytes.length - 1] === LF;
+    // After the hide the cursor starts a row: a note's leading line break would leave an empty one.
+    const body = endsRow ? text.replace(/^\r\n/, '') : text;
+    this.out(endsRow && body === '' ? '' : body.endsWith('\n') ? body : `${body}\r\n`);
+    this.out(this.editor.show());
+  }
+
+  private guestOut(bytes: Uint8Array): void {
+    this.transcript.guest(bytes);
+    this.term.write(bytes);
+  }
+
+  /** Everything the page itself draws goes through here, so it is drawn again with the boot log folded or shown. */
+  private out(text: string): void {
+    if (!text) return;
+    this.transcript.rest(text);
+    this.term.write(text);
+  }
+
+  /** A machine starts booting: a clear terminal, input held until its prompt (endBoot lets the wait for it end). */
+  beginBoot(): void {
+    this.flush();
+    clearTimeout(this.waitTimer);
+    this.waiting = true;
+    this.pending = [];
+    this.tail = '';
+    this.term.write(RESET);
+    this.transcript.beginBoot();
+    this.fold.summarize(null);
+  }
+
+  /**
+   * The boot is over: with a release, it succeeded and its log folds to one
+   * line (or stays shown, greyed where harmless, as the reader chose); a
+   * boot that failed keeps its log as printed, for what went wrong.
+   */
+  endBoot(release: string | null): void {
+    this.flush();
+    this.transcript.endBoot();
+    if (this.waiting) this.wait();
+    if (release === null || !this.transcript.hasBootLog()) return;
+    this.fold.summarize(bootLogSummary(release, this.transcript.bootLog()));
+    this.redraw(false);
+  }
+
+  /** The terminal drawn again from the transcript, the boot log folded or shown; shown at the reader's request: from its top. */
+  private redraw(asked: boolean): void {
+    if (this.waiting) this.flush();
+    else if (this.pending.length) this.above('');
+    this.term.write(RESET);
+    for (const chunk of this.transcript.render(this.fold.shown, markHarmless)) this.term.write(chunk);
+    if (asked && this.fold.shown) this.term.write('', () => this.term.scrollToTop());
   }
 
   /** Keystrokes: edited while the console is ready, else held until it is. */
@@ -97,7 +201,7 @@ export class ConsoleView {
       return;
     }
     const r = this.editor.feed(data);
-    if (r.echo) this.term.write(r.echo);
+    this.out(r.echo);
     if (r.line === undefined) return;
     this.held = r.rest;
     this.wait();
@@ -117,10 +221,13 @@ export class ConsoleView {
    */
   ready(): void {
     clearTimeout(this.waitTimer);
-    this.flush();
+    this.flush(true);
+    // Until the line is drawn after the prompt, keystrokes are held and output is not drawn around the line.
+    this.waiting = true;
     this.term.write('', () => {
-      const again = this.editor.restart(this.term.buffer.active.cursorX, this.term.cols);
-      if (again) this.term.write(again);
+      const buffer = this.term.buffer.active;
+      const prompt = buffer.getLine(buffer.baseY + buffer.cursorY)?.translateToString(false, 0, buffer.cursorX) ?? '';
+      this.out(this.editor.restart(buffer.cursorX, this.term.cols, prompt));
       this.waiting = false;
       const held = this.held;
       this.held = '';
@@ -130,13 +237,11 @@ export class ConsoleView {
 
   /** One line from the page in answer to a line entered (a call's result, a usage); the prompt comes after it. */
   answer(text: string): void {
-    this.flush();
-    this.term.write(`${text.replace(/\r?\n/g, '\r\n')}\r\n`);
+    this.above(`${text.replace(/\r?\n/g, '\r\n')}\r\n`);
   }
 
-  /** A line from modlab itself, after whatever the guest has printed so far. */
+  /** A line from modlab itself, after whatever the guest has printed so far (above a line being typed). */
   note(text: string): void {
-    this.flush();
-    this.term.write(`\r\n\x1b[36m[modlab] ${text}\x1b[0m\r\n`);
+    this.above(`\r\n\x1b[36m[modlab] ${text}\x1b[0m\r\n`);
   }
 }

@@ -18,6 +18,7 @@ import { VERDICT_WORDS } from '../harness/reports/matrix.ts';
 import { $, el } from './dom.ts';
 import { callInWords, choicesFor, grade, MAX_LESSON_BYTES, readLesson, replayPlan, revealText, score, scoreText, type Lesson } from './lesson.ts';
 import { lessonFragment, readLessonFragment } from './lesson-link.ts';
+import { EMBED_PARAM } from './embed.ts';
 import { clearResult, renderResult } from './result-card.ts';
 
 export interface LessonDeps {
@@ -95,7 +96,11 @@ export class LessonView {
         file,
         node('button', { id: 'lesson-share', type: 'button' }, 'Share this lesson'),
       ),
-      node('div', { id: 'lesson-share-row', class: 'row', hidden: '' }, node('label', { class: 'inline share-field' }, 'Link ', node('input', { id: 'lesson-share-link', readonly: '', spellcheck: 'false' }))),
+      node('div', { id: 'lesson-share-row', class: 'row wrap', hidden: '' },
+        node('label', { class: 'inline share-field' }, 'Link ', node('input', { id: 'lesson-share-link', readonly: '', spellcheck: 'false' })),
+        // For a slide or a course page: the same lesson in the compact view (web/embed-scenario.ts), steps and answers only.
+        node('label', { class: 'inline share-field' }, 'Embed ', node('input', { id: 'lesson-embed-code', readonly: '', spellcheck: 'false' })),
+      ),
       node('p', { id: 'lesson-status', role: 'status', 'aria-live': 'polite' }),
       node('h3', { id: 'lesson-title' }),
       node('p', { id: 'lesson-kernel', class: 'hint', hidden: '' }),
@@ -370,6 +375,8 @@ export class LessonView {
     const url = new URL(`?kernel=${encodeURIComponent(kernel)}${fragment}`, location.href).href;
     const field = $<HTMLInputElement>('lesson-share-link');
     field.value = url;
+    const embedded = new URL(`?kernel=${encodeURIComponent(kernel)}&${EMBED_PARAM}=1${fragment}`, location.href).href;
+    $<HTMLInputElement>('lesson-embed-code').value = `<iframe src="${embedded}" title="${htmlAttribute(`modlab: ${this.lesson.title}`)}" width="100%" height="520"></iframe>`;
     $('lesson-share-row').hidden = false;
     field.select();
     this.status(`A link with this lesson (${url.length} characters): whoever opens it gets the lesson, nothing run.`);
@@ -378,4 +385,9 @@ export class LessonView {
       .then(() => this.status(`A link with this lesson, copied to the clipboard (${url.length} characters): whoever opens it gets the lesson, nothing run.`))
       .catch(() => undefined);
   }
+}
+
+/** Text inside a double-quoted HTML attribute (the lesson's title is the teacher's, so it may hold quotes or angle brackets). */
+function htmlAttribute(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

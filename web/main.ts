@@ -10,7 +10,7 @@ import tourText from '../scenarios/man-page-tour.json?raw';
 import { DEFAULT_KERNEL, isKernelId, KERNELS, type KernelId } from '../kernel-images/manifest.ts';
 import { MAX_USER_KERNEL_BYTES, readUserKernel, type KernelRef, type UserKernel } from '../kernel-images/user-kernel.ts';
 import { BrowserAssets } from '../browser/assets.ts';
-import { IndexedDbSnapshotStore, ShippedSnapshotStore } from '../browser/snapshot-store.ts';
+import { IndexedDbSnapshotStore, isStorageRefusal, ShippedSnapshotStore } from '../browser/snapshot-store.ts';
 import { SnapshotCache } from '../harness/machine/snapshot.ts';
 import type { CallRecord, ExecRecord } from '../harness/calls/record.ts';
 import type { BootOptions, Machine, MachineEvent } from '../harness/machine/machine.ts';
@@ -32,13 +32,12 @@ import './style.css';
 import { setUpTheme } from './theme.ts';
 import { setUpTabs } from './tabs.ts';
 import { TextSize } from './text-size.ts';
-import { setUpPresenter, wantsPresenting } from './presenter.ts';
+import { isPresenting, setUpPresenter, wantsPresenting, withPresenting } from './presenter.ts';
 import { kernelLabel, userKernelLabel } from './kernel-label.ts';
 import { $ } from './dom.ts';
-import { harmlessNote } from './boot-notes.ts';
-import { isEmbedded, keepEmbedded, setUpEmbed } from './embed.ts';
+import { hasScenario, isEmbedded, keepEmbedded, setUpEmbed } from './embed.ts';
 import { setUpOffline } from './offline.ts';
-import { makePageApi } from './page-api.ts';
+import { makePageApi, type PageApiHost } from './page-api.ts';
 import { StorageNotice } from './storage-notice.ts';
 
 // The machine and the emulator (v86) come in chunks of their own, fetched from here on: the lab's shell paints without waiting for them.
@@ -58,8 +57,9 @@ const assets = new BrowserAssets({
 });
 
 // Saved machines survive the page: the next load restores instead of booting; a first visit restores the one the site ships.
-const shippedSnapshots = new ShippedSnapshotStore(new IndexedDbSnapshotStore(), document.baseURI, (message) => consoleView.note(message));
-const snapshots = new SnapshotCache(shippedSnapshots, (message) => consoleView.note(message));
+// Storage refused (blocked, full) is said once by the storage notice, not by each store in its own words.
+const shippedSnapshots = new ShippedSnapshotStore(new IndexedDbSnapshotStore(), document.baseURI, (message) => consoleView.note(message), () => storage.refused());
+const snapshots = new SnapshotCache(shippedSnapshots, (message, e) => (isStorageRefusal(e) ? storage.refused() : consoleView.note(message)));
 // The linked (or default) kernel's images, v86's wasm and saved machine start loading before the shell is built; bootKernel takes them up.
 const earlyKernel = readLink(location.search).kernel ?? DEFAULT_KERNEL;
 void assets.load(earlyKernel).catch(() => undefined);
@@ -85,7 +85,9 @@ const consoleView = new ConsoleView($('terminal'), (line) => void consoleLine(li
 const storage = new StorageNotice((text) => consoleView.note(text));
 // ?embed=1: the form and its answer only, with a link to the full lab that follows the address bar.
 const embedded = isEmbedded(location.search);
-const followEmbed = embedded ? setUpEmbed(document, $('site-header')) : null;
+// ?embed=1#lesson=…: a scenario's steps and answers instead of the form (web/embed-scenario.ts); the address keeps its fragment.
+const embeddedScenario = embedded && hasScenario(location.hash);
+const followEmbed = embedded ? setUpEmbed(document, $('site-header'), embeddedScenario) : null;
 /** A call typed in the console is running: its answer comes before the guest's next prompt. */
 let consoleCalling = false;
 
@@ -121,7 +123,7 @@ function refreshForm(): void {
   runButton.disabled = 'error' in r || busy || machine === null;
   const link = 'call' in r ? shareQuery(linkKernel(), r.call, false) : null;
   const formQuery = link && 'query' in link ? link.query : `?kernel=${encodeURIComponent(currentKernel())}`;
-  const query = embedded ? keepEmbedded(formQuery) : formQuery;
+  const query = embeddedScenario ? addressQuery : withPresenting(embedded ? keepEmbedded(formQuery) : formQuery, isPresenting());
   if (!busy) for (const resolve of idleWaiters.splice(0)) resolve();
   // replaceState costs Chromium 2–4 ms, twice per call from the form; the address rarely changes then.
   if (query === addressQuery) return;
@@ -214,11 +216,9 @@ async function bootNow(kernel: KernelId | UserKernel): Promise<void> {
   machine = null;
   clearResult(card);
   stages.length = 0;
-  consoleView.term.reset();
+  consoleView.beginBoot();
   stage('loading images');
   let sawKernel = false;
-  // The boot log as it arrives (or is replayed from a saved machine), for the note on its harmless lines.
-  let bootLog = '';
   // The saved machine downloads while the images load and are hashed for its key.
   shippedSnapshots.prefetch(choiceId(kernel));
   try {
@@ -243,17 +243,16 @@ async function bootNow(kernel: KernelId | UserKernel): Promise<void> {
           sawKernel = true;
           stage('kernel');
         }
-        if (machine === null) bootLog += String.fromCharCode(b);
         consoleView.byte(b);
       },
     });
     stage('ready');
     progress.textContent += ` (Linux ${machine.release}${machine.restored ? ', restored from a saved machine' : ''})`;
-    // modlab's note on the boot came after the guest's prompt: the console ends on a fresh one.
-    const harmless = harmlessNote(bootLog);
-    if (harmless) consoleView.note(harmless);
+    // The boot log folds to one line above the console (its harmless lines explained when shown); the console ends on a fresh prompt.
+    consoleView.endBoot(machine.release);
     askForPrompt(machine);
   } catch (e) {
+    consoleView.endBoot(null);
     stage(`failed: ${errorText(e).split('\n')[0] ?? ''}`, true);
   } finally {
     busy = false;
@@ -306,7 +305,7 @@ function addExecToHistory(record: ExecRecord): void {
 
 function keepInHistory(entry: HistoryEntry): void {
   history.push(entry);
-  if (!saveHistory(history)) storage.refused('its history (storage full or blocked)');
+  if (!saveHistory(history)) storage.refused();
   renderHistory();
 }
 
@@ -478,7 +477,7 @@ $('clear-history').addEventListener('click', () => {
 $('history-undo').addEventListener('click', () => {
   history = [...cleared, ...history];
   cleared = [];
-  if (!saveHistory(history)) storage.refused('its history (storage full or blocked)');
+  if (!saveHistory(history)) storage.refused();
   renderHistory();
   historyNote.hidden = true;
   $('clear-history').focus();
@@ -503,6 +502,8 @@ const textSize = new TextSize({ smaller: $('text-smaller'), larger: $('text-larg
 setUpPresenter($('present'), wantsPresenting(location.search), (on) => {
   if (on) views.show('call');
   textSize.setPresenting(on);
+  // The address bar says whether the page presents (a reload stays in the presenter view).
+  refreshForm();
 });
 const tour = parseScenario(tourText, 'scenarios/man-page-tour.json');
 new CompareView({
@@ -546,7 +547,7 @@ function lessonTab(): Promise<LessonView> {
   return lessonView;
 }
 // A link with a lesson in its fragment (#lesson=…) opens the Lesson tab with it; it runs nothing.
-if (/^#(.*&)?lesson=/.test(codeHash)) {
+if (!embeddedScenario && /^#(.*&)?lesson=/.test(codeHash)) {
   views.show('lesson');
   void lessonTab().then((v) => v.openLink(codeHash));
 }
@@ -566,7 +567,7 @@ if (codeHash) {
 
 
 // window.modlab: the same calls as the form, for course staff's own scripts (web/page-api.ts).
-window.modlab = makePageApi({
+const pageHost: PageApiHost = {
   async ready() {
     // A boot may start another while this one runs (a kernel switch): wait for the last.
     for (let b = currentBoot; ; b = currentBoot) {
@@ -594,13 +595,42 @@ window.modlab = makePageApi({
     return record;
   },
   procModules: async () => (machine ? machine.readProcModules() : ''),
-});
+};
+window.modlab = makePageApi(pageHost);
+
+/** The embedded scenario's view, once its chunk is loaded and the fragment read; null when the fragment cannot be used (the view says why). */
+const embedScenario = embeddedScenario
+  ? import('./embed-scenario.ts').then(async ({ EmbedScenario }) => {
+      const view = new EmbedScenario($('view-call'), {
+        ...pageMachine,
+        idle: async () => {
+          await pageHost.ready();
+          await whenIdle();
+        },
+        useKernel: (k) => pageHost.useKernel(k),
+        kernel: currentKernel,
+        procModulesLine,
+      });
+      return (await view.load(codeHash)) ? view : null;
+    })
+  : null;
 
 renderHistory();
 refreshForm();
-void bootKernel(currentKernel()).then(async () => {
+// An embedded scenario that names its kernel boots that one first (its fragment is read in a few ms).
+const firstBoot = embedScenario
+  ? embedScenario.then((v) => {
+      if (v?.kernel) kernelSelect.value = v.kernel;
+      return bootKernel(currentKernel());
+    })
+  : bootKernel(currentKernel());
+void firstBoot.then(async () => {
+  // An embedded scenario with run=1 runs its steps, never the form's call.
+  if (embedScenario) {
+    if (link.run) await (await embedScenario)?.run();
+  }
   // A link whose call the form could not show whole does not run: it would be another call; nor one made on an image not yet opened.
-  if (link.run && linkProblems.length === 0 && pendingImage === null) await runCall();
+  else if (link.run && linkProblems.length === 0 && pendingImage === null) await runCall();
   // The service worker comes after the first answer: its first install fetches 11.6 MB, which would otherwise compete with it.
   setUpOffline({ prepare: $<HTMLButtonElement>('offline-prepare'), status: $('offline-status'), base: document.baseURI });
 });

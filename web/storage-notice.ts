@@ -1,17 +1,21 @@
 /**
- * Where a browser refuses the page its storage (a cross-origin frame with
- * storage blocked, a full quota, private modes), the lab says so once, in
- * one plain sentence, and carries on with what it keeps in memory.
+ * Where a browser refuses the page its storage (a cross-site frame with
+ * third-party storage blocked, a full quota, private modes), the lab says so
+ * once, in one plain sentence, and carries on with what it keeps in memory.
+ * Every part that stores (History, the saved machine) reports here instead
+ * of saying it in its own words.
  */
+export const STORAGE_REFUSED_TEXT =
+  'this browser does not let the lab store anything here (site data blocked, as in a frame on another site, or full), so nothing is kept for your next visit; the lab works as usual on this page';
+
 export class StorageNotice {
   private said = false;
 
   constructor(private readonly say: (text: string) => void) {}
 
-  /** `what`: the thing that could not be kept, e.g. "its history". */
-  refused(what: string): void {
+  refused(): void {
     if (this.said) return;
     this.said = true;
-    this.say(`this browser does not let the lab keep ${what}; it carries on, and keeps things for this page only`);
+    this.say(STORAGE_REFUSED_TEXT);
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { harmlessLines, harmlessNote } from '../../web/boot-notes.ts';
+import { bootLogSummary, harmlessLines, markHarmless } from '../../web/boot-notes.ts';
 
 test('the known harmless lines are found once each, timestamps dropped; others are left alone', () => {
   const log = [
@@ -19,8 +19,22 @@ test('the known harmless lines are found once each, timestamps dropped; others a
   ]);
 });
 
-test('the note counts and quotes them; a boot without any gets none', () => {
-  assert.match(harmlessNote('PIIX3: detected chipset, but driver not compiled in!\n') ?? '', /^one line of the boot log above reads like an error but is harmless on v86's emulated PC:\r\n {2}· "PIIX3: detected chipset, but driver not compiled in!": v86 emulates/);
-  assert.match(harmlessNote('ACPI: Unable to locate RSDP\nBIOS bug, MP table errors detected!...\n') ?? '', /^2 lines .* are harmless on v86's emulated PC:\r\n {2}· "ACPI: Unable to locate RSDP": .*\r\n {2}· "BIOS bug/);
-  assert.equal(harmlessNote('Freeing unused kernel memory: 220k freed\n'), null);
+test('shown, each harmless line is greyed and the first of its kind has a row saying why; the rest is as printed', () => {
+  const log = 'Linux version 2.4.20\r\nPIIX3: detected chipset, but driver not compiled in!\r\nok\r\nPIIX3: detected chipset, but driver not compiled in!\r\nmodlab# ';
+  const rows = markHarmless(log).split('\r\n');
+  assert.equal(rows[0], 'Linux version 2.4.20');
+  assert.equal(rows[1], '\x1b[38;2;150;150;150mPIIX3: detected chipset, but driver not compiled in!\x1b[0m');
+  assert.ok(rows[2]?.startsWith("\x1b[36m  ↳ harmless on v86's emulated PC: v86 emulates an Intel PIIX3 "), rows[2]);
+  assert.ok(rows[2]?.endsWith('.\x1b[0m'), rows[2]);
+  assert.equal(rows[3], 'ok');
+  assert.equal(rows[4], '\x1b[38;2;150;150;150mPIIX3: detected chipset, but driver not compiled in!\x1b[0m');
+  assert.equal(rows[5], 'modlab# ');
+  assert.equal(rows.length, 6);
+  // A log with none of them is drawn as it came.
+  assert.equal(markHarmless('Freeing unused kernel memory: 220k freed\r\n'), 'Freeing unused kernel memory: 220k freed\r\n');
+});
+
+test('the folded line counts the log\'s lines and the harmless ones', () => {
+  assert.equal(bootLogSummary('2.4.20', 'a\r\nPIIX3: detected chipset, but driver not compiled in!\r\n\r\nBIOS bug, MP table errors detected!...\r\nmodlab# '), 'Linux 2.4.20 boot log, 4 lines (2 harmless warnings explained)');
+  assert.equal(bootLogSummary('6.1.0', 'one\n'), 'Linux 6.1.0 boot log, 1 line');
 });
