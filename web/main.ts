@@ -86,7 +86,8 @@ const storage = new StorageNotice((text) => consoleView.note(text));
 // ?embed=1: the form and its answer only, with a link to the full lab that follows the address bar.
 const embedded = isEmbedded(location.search);
 // ?embed=1#lesson=…: a scenario's steps and answers instead of the form (web/embed-scenario.ts); the address keeps its fragment.
-const embeddedScenario = embedded && hasScenario(location.hash);
+const linkHasLesson = hasScenario(codeHash);
+const embeddedScenario = embedded && linkHasLesson;
 const followEmbed = embedded ? setUpEmbed(document, $('site-header'), embeddedScenario) : null;
 /** A call typed in the console is running: its answer comes before the guest's next prompt. */
 let consoleCalling = false;
@@ -547,7 +548,7 @@ function lessonTab(): Promise<LessonView> {
   return lessonView;
 }
 // A link with a lesson in its fragment (#lesson=…) opens the Lesson tab with it; it runs nothing.
-if (!embeddedScenario && /^#(.*&)?lesson=/.test(codeHash)) {
+if (!embeddedScenario && linkHasLesson) {
   views.show('lesson');
   void lessonTab().then((v) => v.openLink(codeHash));
 }
