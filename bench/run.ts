@@ -95,17 +95,18 @@ interface KernelResult {
   snapshotBytes: number;
   /** `node bin/modlab.mjs call create_module x 4096` from spawn to exit, warm cache (2.4 kernels; bench/one-shot.ts). */
   oneShotCliMs?: Spread;
-  tuning?: { allMs: number; untunedMs: number; withoutMs: Partial<Record<Tuning, number>> };
+  /** withJitMs: every tuning, but the boot run with v86's JIT on (jitDuringBoot). */
+  tuning?: { allMs: number; untunedMs: number; withoutMs: Partial<Record<Tuning, number>>; withJitMs: number };
 }
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-async function coldBoots(kernel: KernelId, runs: number, tunings: readonly Tuning[] = ALL_TUNINGS): Promise<number[]> {
+async function coldBoots(kernel: KernelId, runs: number, tunings: readonly Tuning[] = ALL_TUNINGS, jitDuringBoot = false): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const m = await boot({ kernel, snapshots: null, tunings, bootTimeoutMs: BOOT_TIMEOUT });
+    const m = await boot({ kernel, snapshots: null, tunings, jitDuringBoot, bootTimeoutMs: BOOT_TIMEOUT });
     out.push(m.bootMs);
     await m.close();
   }
@@ -216,8 +217,11 @@ async function ablation(kernel: KernelId, allMs: number): Promise<NonNullable<Ke
   for (const t of ALL_TUNINGS.filter((x) => image && tuningApplies(image, x))) {
     withoutMs[t] = spread(await coldBoots(kernel, RUNS.ablation, ALL_TUNINGS.filter((x) => x !== t))).median;
   }
-  const untunedMs = spread(await coldBoots(kernel, RUNS.ablation, [])).median;
-  return { allMs, untunedMs, withoutMs };
+  // Interpreting the boot is part of the tuning too, though not of the saved machine (see setJit).
+  const withJitMs = spread(await coldBoots(kernel, RUNS.ablation, ALL_TUNINGS, true)).median;
+  // Untuned is v86 as it comes: no tuning, JIT on.
+  const untunedMs = spread(await coldBoots(kernel, RUNS.ablation, [], true)).median;
+  return { allMs, untunedMs, withoutMs, withJitMs };
 }
 
 function table(results: Partial<Record<KernelId, KernelResult>>): string {

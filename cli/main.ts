@@ -127,7 +127,8 @@ function parseFlags(args: readonly string[]): Flags {
  */
 async function boot(options: Omit<BootOptions, 'assets'>): Promise<Machine> {
   const node = await import('../node/boot.ts');
-  return node.boot(options);
+  // bin/modlab.mjs runs V8 with Liftoff alone, where v86's interpreter is slow and its JIT pays for a boot.
+  return node.boot({ jitDuringBoot: true, ...options });
 }
 
 function out(line: string): void {

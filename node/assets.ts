@@ -6,10 +6,10 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describeError, ImageError } from '../harness/errors.ts';
 import { findKernel, type KernelId } from '../kernel-images/manifest.ts';
-import type { BootKernel, KernelRef } from '../kernel-images/user-kernel.ts';
+import type { KernelRef } from '../kernel-images/user-kernel.ts';
 import { readRegularFile, resolveBootableKernel, type ResolveOptions } from './image-resolver.ts';
-import { onceEach, verifyGuestFiles, type AssetProvider, type BootAssets, type KernelSource } from '../harness/machine/assets.ts';
-import { INITRAMFS_61, INITRD_24 } from '../harness/machine/guest-images.ts';
+import { filePins, guestImageName, onceEach, verifyGuestFiles, type AssetProvider, type BootAssets, type KernelSource, type MachineAssets } from '../harness/machine/assets.ts';
+import { INITRD_24 } from '../harness/machine/guest-images.ts';
 import { packagePath, PACKAGE_ROOT } from './package-root.ts';
 import { nodeV86Wasm } from './v86-wasm.ts';
 import { nodeUnxz } from './unxz.ts';
@@ -31,7 +31,7 @@ export function wasmPath(): string {
 
 export function initrdPath(kernel: KernelId): string {
   const k = findKernel(kernel);
-  return join(IMAGES_DIR, k?.initrd === 'cpio' ? INITRAMFS_61 : INITRD_24);
+  return join(IMAGES_DIR, k ? guestImageName(k) : INITRD_24);
 }
 
 /** The committed initrds are under 4 MiB and the BIOS images under 1 MiB; more means the file is not what it should be. */
@@ -48,32 +48,42 @@ async function readGuestFile(file: string, kernel: KernelRef): Promise<Uint8Arra
   }
 }
 
-/** Loads each kernel's assets once per process; later machines share the bytes. */
+/** Describes and loads each kernel's assets once per process; later machines share the bytes. */
 export class NodeAssets implements AssetProvider {
-  private readonly loader = onceEach((id) => this.loadNow(id));
+  private readonly described = onceEach((source) => Promise.resolve(this.describeNow(source)));
+  private readonly loader = onceEach((source) => this.loadNow(source));
 
   constructor(private readonly resolveOptions: ResolveOptions = {}) {}
+
+  describe(source: KernelSource): Promise<MachineAssets> {
+    return this.described.load(source);
+  }
 
   load(source: KernelSource): Promise<BootAssets> {
     return this.loader.load(source);
   }
 
-  private async loadNow(source: KernelSource): Promise<BootAssets> {
-    // A user's kernel arrives read and cut already; only the guest files are this target's.
-    const kernel: BootKernel | undefined = typeof source === 'string' ? findKernel(source) : source;
+  /** No file read: the pins come from the manifest, guest-image-sha256.ts and BIOS_SHA256 (a user's kernel was hashed when read). */
+  private describeNow(source: KernelSource): MachineAssets {
+    const kernel = typeof source === 'string' ? findKernel(source) : source;
     if (!kernel) throw new Error(`unknown kernel ${typeof source === 'string' ? source : source.id}`);
-    const id = kernel.id;
-    const initrdName = kernel.initrd === 'cpio' ? INITRAMFS_61 : INITRD_24;
-    // Compiled while the files below are read.
-    const v86Wasm = nodeV86Wasm(wasmPath());
+    // Compiled while the snapshot is read (or the files, for a boot).
+    return { kernel, pins: filePins(kernel), wasmPath: wasmPath(), v86Wasm: nodeV86Wasm(wasmPath()) };
+  }
+
+  private async loadNow(source: KernelSource): Promise<BootAssets> {
+    const machine = await this.describe(source);
+    const id = machine.kernel.id;
+    const initrdName = guestImageName(machine.kernel);
     const { bios, vgaBios } = biosPaths();
+    // A user's kernel arrives read and cut already; only the guest files are this target's.
     const [bzimage, initrd, biosBytes, vgaBytes] = await Promise.all([
       typeof source === 'string' ? resolveBootableKernel(source, this.resolveOptions) : Promise.resolve(source.bzimage),
       readGuestFile(join(IMAGES_DIR, initrdName), id),
       readGuestFile(bios, id),
       readGuestFile(vgaBios, id),
     ]);
-    await verifyGuestFiles(id, initrdName, initrd, biosBytes);
-    return { kernel, bzimage, initrd, bios: biosBytes, vgaBios: vgaBytes, wasmPath: wasmPath(), v86Wasm, unxz: () => nodeUnxz() };
+    await verifyGuestFiles(id, machine.pins, initrdName, initrd, biosBytes);
+    return { ...machine, bzimage, initrd, bios: biosBytes, vgaBios: vgaBytes, unxz: () => nodeUnxz() };
   }
 }

@@ -60,9 +60,9 @@ const assets = new BrowserAssets({
 // Storage refused (blocked, full) is said once by the storage notice, not by each store in its own words.
 const shippedSnapshots = new ShippedSnapshotStore(new IndexedDbSnapshotStore(), document.baseURI, (message) => consoleView.note(message), () => storage.refused());
 const snapshots = new SnapshotCache(shippedSnapshots, (message, e) => (isStorageRefusal(e) ? storage.refused() : consoleView.note(message)));
-// The linked (or default) kernel's images, v86's wasm and saved machine start loading before the shell is built; bootKernel takes them up.
+// The linked (or default) kernel's v86 wasm and saved machine start loading before the shell is built (its images only if it boots); bootKernel takes them up.
 const earlyKernel = readLink(location.search).kernel ?? DEFAULT_KERNEL;
-void assets.load(earlyKernel).catch(() => undefined);
+void assets.describe(earlyKernel).catch(() => undefined);
 shippedSnapshots.prefetch(earlyKernel);
 
 const kernelSelect = $<HTMLSelectElement>('kernel');
@@ -220,10 +220,10 @@ async function bootNow(kernel: KernelId | UserKernel): Promise<void> {
   consoleView.beginBoot();
   stage('loading images');
   let sawKernel = false;
-  // The saved machine downloads while the images load and are hashed for its key.
+  // The saved machine downloads at once: its key needs no image (they load only if the kernel boots).
   shippedSnapshots.prefetch(choiceId(kernel));
   try {
-    await assets.load(kernel);
+    await assets.describe(kernel);
     stage('starting');
     const startingAt = performance.now();
     machine = await boot({

@@ -4,11 +4,12 @@
  * (snapshots/index.json), so a first visit restores instead of booting.
  *
  * The snapshots are the Node target's own: each kernel's key is computed from
- * the same assets the page loads, the Node cache (.cache/snapshots) is read
- * first, and only a kernel whose key is not there is booted once (which fills
- * the cache, so the next build boots nothing). The work starts with the build
- * and runs beside Rollup's bundling. A kernel that cannot be had (no mirror, no
- * network) or does not boot is left out, and the build says which in one line.
+ * the same pins as the page's (the kernel, initrd and BIOS sha256s), the Node
+ * cache (.cache/snapshots) is read first, and only a kernel whose key is not
+ * there is booted once (which fills the cache, so the next build boots
+ * nothing). The work starts with the build and runs beside Rollup's
+ * bundling. A kernel that cannot be had (no mirror, no network) or does not
+ * boot is left out, and the build says which in one line.
  */
 import type { HtmlTagDescriptor, Logger, Plugin } from 'vite';
 import { DEFAULT_KERNEL, KERNEL_IDS, type KernelId } from '../kernel-images/manifest.ts';
@@ -29,6 +30,7 @@ type Made =
 async function makeOne(kernel: KernelId, assets: NodeAssets, store: FileSnapshotStore): Promise<Made> {
   let key: string;
   try {
+    // Loaded, not only described: a kernel whose image the site cannot hold gets no snapshot either.
     key = await snapshotKey(await assets.load(kernel), ALL_TUNINGS);
   } catch (e) {
     // The kernel-images plugin prints the whole story (where it looked, what to set); one clause is enough here.

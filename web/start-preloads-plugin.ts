@@ -1,20 +1,19 @@
 /**
  * Vite plugin (build only): links in the page's head that start the
  * emulator's downloads while the lab's own code is still loading. Without
- * them v86's chunk, its WebAssembly and the default kernel's files are asked
- * for only once the lab's entry (and xterm.js, which it imports) has been
- * fetched and run: on a first visit that put ~0.5 s of idle network before
- * the restore. The page's own requests then take the preloaded responses.
- * The default kernel's saved machine is preloaded by web/snapshots-plugin.ts.
+ * them v86's chunk and its WebAssembly are asked for only once the lab's
+ * entry (and xterm.js, which it imports) has been fetched and run: on a first
+ * visit that put ~0.5 s of idle network before the restore. The page's own
+ * requests then take the preloaded responses. The default kernel's saved
+ * machine is preloaded by web/snapshots-plugin.ts. The kernel, initrd and
+ * BIOS are not: a restore reads none of them, and a boot fetches them then.
  */
 import type { HtmlTagDescriptor, Plugin, Rollup } from 'vite';
-import { DEFAULT_KERNEL } from '../kernel-images/manifest.ts';
-import { kernelImagesPath } from './kernel-images-plugin.ts';
 
 /** The dynamically imported chunks the machine needs, by the names vite.config.ts's chunkOf and Rollup give them. */
 const MACHINE_CHUNKS = ['machine', 'v86'];
-/** The assets a 2.4 kernel's machine fetches, by the name of their source file (the default kernel is a 2.4). */
-const MACHINE_ASSETS = ['v86.wasm', 'seabios.bin', 'initrd-2.4.ext2.gz'];
+/** The assets a restored machine fetches, by the name of their source file. */
+const MACHINE_ASSETS = ['v86.wasm'];
 
 function isChunk(item: Rollup.OutputBundle[string]): item is Rollup.OutputChunk {
   return item.type === 'chunk';
@@ -28,9 +27,7 @@ function isAsset(item: Rollup.OutputBundle[string]): item is Rollup.OutputAsset 
 export function startPreloads(bundle: Rollup.OutputBundle): HtmlTagDescriptor[] {
   const items = Object.values(bundle);
   const chunks = items.filter(isChunk).filter((c) => MACHINE_CHUNKS.includes(c.name));
-  const assets = items.filter(isAsset).filter((a) => a.names.some((n) => MACHINE_ASSETS.includes(n)));
-  const kernel = items.find((i) => i.fileName === kernelImagesPath(DEFAULT_KERNEL));
-  const fetched = [...assets.map((a) => a.fileName), ...(kernel ? [kernel.fileName] : [])];
+  const fetched = items.filter(isAsset).filter((a) => a.names.some((n) => MACHINE_ASSETS.includes(n))).map((a) => a.fileName);
   return [
     ...chunks.map((c): HtmlTagDescriptor => ({ tag: 'link', attrs: { rel: 'modulepreload', href: c.fileName, crossorigin: '', fetchpriority: 'low' }, injectTo: 'head' })),
     ...fetched.map((href): HtmlTagDescriptor => ({ tag: 'link', attrs: { rel: 'preload', href, as: 'fetch', crossorigin: '', fetchpriority: 'low' }, injectTo: 'head' })),

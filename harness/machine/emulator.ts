@@ -5,7 +5,7 @@
  */
 import { V86, type V86Options } from 'v86';
 import { isUserKernelId, type BootKernel } from '../../kernel-images/user-kernel.ts';
-import type { BootAssets } from './assets.ts';
+import type { BootAssets, MachineAssets } from './assets.ts';
 import { AgentClient } from '../agent/client.ts';
 import { BootError, CrashError, TransportError, type CrashKind } from '../errors.ts';
 import { detectCrash } from './crash.ts';
@@ -29,6 +29,8 @@ export interface EmulatorOptions {
   tunings?: readonly Tuning[];
   /** Keep v86's JIT on after the agent is ready (default off; see setJit). */
   keepJit?: boolean;
+  /** Boot with v86's JIT on (default off; see setJit): only worth it where V8 compiles wasm with Liftoff alone. */
+  jitDuringBoot?: boolean;
 }
 
 /** The part of v86's run loop (its inner emulator object) that decides how it yields between slices. */
@@ -72,6 +74,9 @@ function yieldOnThisThread(v86: V86): (() => void) | null {
     if (inner.running && inner.idle) inner.yield_callback(inner.tick_counter);
   };
 }
+
+/** What a new v86 starts from: a saved machine's state, or a boot of the kernel from its files. */
+export type StartFrom = { snapshot: Snapshot } | { boot: BootAssets };
 
 export class Emulator {
   agent = this.newAgent();
@@ -136,33 +141,35 @@ export class Emulator {
   }
 
   /**
-   * Starts setting up a v86 for a restore (no kernel or initrd: see
-   * zeroFirmwareOnly) for start() to take once the snapshot is in hand:
+   * Starts setting up a v86 for a restore (no kernel, initrd or BIOS: see
+   * restoreOptions) for start() to take once the snapshot is in hand:
    * called when a snapshot has been found, its set-up (wasm instantiated,
    * CPU and devices built: ~0.1 s of the main thread, more than the rest of
    * a restore) overlaps the snapshot's hashing and inflating, which run off
    * it, instead of following them. One not taken must be discarded.
    */
-  static prepare(assets: BootAssets, tunings: readonly Tuning[] = ALL_TUNINGS): PreparedV86 {
-    return new PreparedV86(setUpV86(withoutBootFiles(v86Options(assets, tunings)), assets));
+  static prepare(assets: MachineAssets, tunings: readonly Tuning[] = ALL_TUNINGS): PreparedV86 {
+    return new PreparedV86(setUpV86(restoreOptions(assets, tunings), assets));
   }
 
   /**
-   * Brings up a new v86 instance: restored from `snapshot` when given, booted
-   * otherwise. A `prepared` v86 (prepare() with the same assets and tunings)
-   * serves the restore; without a snapshot it is discarded.
+   * Brings up a new v86 instance: restored from a snapshot, or booted from
+   * the files. A `prepared` v86 (prepare() with the same assets and tunings)
+   * serves the restore; for a boot it is discarded.
    */
-  static async start(assets: BootAssets, options: EmulatorOptions, snapshot: Snapshot | null, prepared: PreparedV86 | null = null): Promise<Emulator> {
+  static async start(assets: MachineAssets, options: EmulatorOptions, from: StartFrom, prepared: PreparedV86 | null = null): Promise<Emulator> {
     const t0 = performance.now();
     const tunings = options.tunings ?? ALL_TUNINGS;
+    const snapshot = 'snapshot' in from ? from.snapshot : null;
     const ahead = snapshot ? (prepared?.take() ?? null) : null;
     if (!ahead) void prepared?.discard();
     // A restore overwrites memory: copying the kernel and initrd in first would only cost time (see zeroFirmwareOnly).
-    const { v86, loaded } = ahead ?? setUpV86(snapshot ? withoutBootFiles(v86Options(assets, tunings)) : v86Options(assets, tunings, await bootFiles(assets, tunings)), assets);
+    const { v86, loaded } = ahead ?? setUpV86('boot' in from ? v86Options(from.boot, tunings, await bootFiles(from.boot, tunings)) : restoreOptions(assets, tunings), assets);
     const emu = new Emulator(assets.kernel, v86, options);
     try {
       await withDeadline(loaded, options.bootTimeoutMs, () => new BootError(`v86 did not load within ${options.bootTimeoutMs} ms`));
       applyDeviceTuning(v86, tunings);
+      setJit(v86, options.jitDuringBoot === true);
       emu.kick = yieldOnThisThread(v86) ?? emu.kick;
       // Only now: v86 builds its CPU once the wasm has loaded.
       catchEmulatorFault(v86, (e) => emu.onFault(e));
@@ -192,7 +199,7 @@ export class Emulator {
     // A round trip leaves the agent waiting for input with nothing half-sent: the state to save.
     await this.agent.request('ping', {}, this.options.bootTimeoutMs, 'a ping after boot');
     if (hasBulkWindow(this.kernel)) await this.agent.openWindow(this.options.bootTimeoutMs);
-    if (!this.options.keepJit) setJit(this.v86, false);
+    setJit(this.v86, this.options.keepJit === true);
   }
 
   /**
@@ -220,7 +227,7 @@ export class Emulator {
     }
     // Bytes the old guest never read would reach the restored agent as noise.
     clearSerialInput(this.v86);
-    if (!this.options.keepJit) setJit(this.v86, false);
+    setJit(this.v86, this.options.keepJit === true);
     await this.v86.run();
     await this.agent.request('ping', {}, RESTORE_PING_MS, 'the restored agent');
     // The snapshot's agent has its window mapped already; this client learns of it.
@@ -394,15 +401,23 @@ export function bootFailure(kernel: BootKernel, e: unknown, consoleTail: string,
   return `${head}: ${why}${hint}. ${lines === '' ? 'The serial console (ttyS0) stayed silent.' : `Last console lines:\n${lines}`}`;
 }
 
-/** Below this, a new v86 without kernel or initrd has written its BIOS images into RAM; above it, nothing (test/unit/fresh-memory.test.ts). */
+/** Below this, a v86 given its BIOS writes it into RAM; a restore's v86 is given no file and writes nothing (test/unit/fresh-memory.test.ts). */
 export const FIRMWARE_END = 0x100000;
 
-/** The options without the kernel and initrd, for a machine whose state comes from a snapshot. */
-export function withoutBootFiles(options: V86Options): V86Options {
-  const rest = { ...options };
-  delete rest.bzimage;
-  delete rest.initrd;
-  return rest;
+const NO_FILE = new Uint8Array(0);
+
+/**
+ * A boot's options without the kernel, initrd or BIOS, for a machine whose
+ * state comes from a snapshot: the state brings the whole of memory (the
+ * BIOS's copy below FIRMWARE_END too), so none of the three is read for it.
+ */
+export function restoreOptions(assets: MachineAssets, tunings: readonly Tuning[] = ALL_TUNINGS): V86Options {
+  const options = v86Options({ ...assets, bzimage: NO_FILE, initrd: NO_FILE, bios: NO_FILE }, tunings);
+  delete options.bzimage;
+  delete options.initrd;
+  delete options.bios;
+  delete options.vga_bios;
+  return options;
 }
 
 interface CpuMemory {
@@ -413,7 +428,7 @@ interface CpuMemory {
  * restore_state zeroes all of RAM before it copies in the saved pages: for a
  * 2.4 machine 144 MB, ~100 ms, mostly the host committing pages that are
  * zero already. In a v86 that has not run and was given no kernel or initrd,
- * only the firmware below FIRMWARE_END was written, so only that needs it.
+ * nothing above FIRMWARE_END was written, so only what is below needs it.
  * Returns the way to put v86's own zeroing back.
  */
 function zeroFirmwareOnly(v86: V86): () => void {
@@ -439,7 +454,7 @@ interface LoadingV86 {
  * (assets.v86Wasm) it only instantiates that; a failure there rejects
  * `loaded`, where v86 itself would leave it an unhandled rejection.
  */
-function setUpV86(options: V86Options, assets: BootAssets): LoadingV86 {
+function setUpV86(options: V86Options, assets: MachineAssets): LoadingV86 {
   let wasmFailed = (_e: unknown): void => undefined;
   const failure = new Promise<never>((_, reject) => (wasmFailed = reject));
   const instantiate = assets.v86Wasm;

@@ -15,7 +15,7 @@ import { parseLinkReport } from '../calls/link-report.ts';
 import { checkCall, toWire, type Call } from '../calls/model.ts';
 import { resultFromEax, type CallRecord, type CallResult, type ExecRecord, type ExecResult, type LinkRecord } from '../calls/record.ts';
 import { BootError, CrashError, InputError, TransportError, type CrashKind } from '../errors.ts';
-import type { AssetProvider, BootAssets, KernelSource } from './assets.ts';
+import type { AssetProvider, BootAssets, KernelSource, MachineAssets } from './assets.ts';
 import { CRASH_GRACE_MS, Emulator, type PreparedV86 } from './emulator.ts';
 import { execResult, planExec, programsLine, runProgram, type ExecOptions, type ExecPlan } from './exec.ts';
 import { linkModule, linkObject, moduleNameProblem, objectProblem, resolveModuleArgs, userObjectPath, writeObject } from './insmod.ts';
@@ -41,6 +41,8 @@ export interface BootOptions {
   tunings?: readonly Tuning[];
   /** Keep v86's JIT on once the agent is ready (default off: see setJit in v86-config.ts). */
   keepJit?: boolean;
+  /** Boot with v86's JIT on (default off: see setJit in v86-config.ts). */
+  jitDuringBoot?: boolean;
   /**
    * A snapshot is most likely there: the first machine sets up its v86 while
    * the snapshot is still being looked up, not once it is found. One that
@@ -84,8 +86,9 @@ export const USER_KERNEL_BOOT_MS = 60_000;
 
 export async function boot(options: BootOptions): Promise<Machine> {
   const source: KernelSource = typeof options.kernel === 'object' ? options.kernel : kernelById(options.kernel ?? DEFAULT_KERNEL).id;
-  const assets = await options.assets.load(source);
-  const machine = new Machine(assets.kernel, assets, options);
+  // A restore needs no file: they are loaded (and checked) only if this machine boots.
+  const assets = await (options.assets.describe ? options.assets.describe(source) : options.assets.load(source));
+  const machine = new Machine(assets.kernel, assets, options, () => options.assets.load(source));
   await machine.reset();
   return machine;
 }
@@ -106,8 +109,10 @@ export class Machine {
 
   constructor(
     readonly kernel: BootKernel,
-    private readonly assets: BootAssets,
+    private readonly assets: MachineAssets,
     private readonly options: BootOptions,
+    /** The kernel, initrd and BIOS, read and checked: only a boot asks. */
+    private readonly bootFiles: () => Promise<BootAssets>,
   ) {
     this.bootTimeoutMs = options.bootTimeoutMs ?? (isUserKernelId(kernel.id) ? USER_KERNEL_BOOT_MS : 120_000);
     this.callTimeoutMs = options.callTimeoutMs ?? 15_000;
@@ -165,16 +170,25 @@ export class Machine {
       bootTimeoutMs: this.bootTimeoutMs,
       tunings: this.tunings,
       keepJit: this.options.keepJit ?? false,
+      jitDuringBoot: this.options.jitDuringBoot ?? false,
       ...(this.options.onConsole ? { onConsoleByte: this.options.onConsole } : {}),
     };
     if (snapshot) {
       try {
-        return await Emulator.start(this.assets, opts, snapshot, prepared);
+        return await Emulator.start(this.assets, opts, { snapshot }, prepared);
       } catch {
         await this.forget(snapshot);
       }
     }
-    const emu = await Emulator.start(this.assets, opts, null, prepared);
+    let files: BootAssets;
+    try {
+      files = await this.bootFiles();
+    } catch (e) {
+      // A v86 set up for a restore that will not come is freed, not left behind.
+      void prepared?.discard();
+      throw e;
+    }
+    const emu = await Emulator.start(this.assets, opts, { boot: files }, prepared);
     const cache = this.options.snapshots;
     if (cache) {
       const key = await snapshotKey(this.assets, this.tunings);

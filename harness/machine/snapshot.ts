@@ -3,9 +3,10 @@
  * a fresh machine (after a crash, on reset, in the next process or page load)
  * is a restore of a few milliseconds instead of a boot.
  *
- * A snapshot is keyed by everything that shaped it (kernel, initrd and BIOS
- * bytes, command line, memory, v86 version, agent protocol): change any of
- * them and the key changes, so a stale snapshot is never found. A stored
+ * A snapshot is keyed by everything that shaped it (the sha256s the kernel,
+ * initrd and BIOS are pinned to, command line, memory, v86 version, agent
+ * protocol): change any of them and the key changes, so a stale snapshot is
+ * never found. The key reads no file: a restore needs none of the three. A stored
  * snapshot also carries one sha256 over its header and state together, checked
  * on load (an edited release or console is refused like a corrupt state); one
  * that fails is deleted and the machine boots instead.
@@ -19,7 +20,7 @@
  */
 import { SnapshotError } from '../errors.ts';
 import { sha256Hex } from '../../kernel-images/sha256.ts';
-import type { BootAssets } from './assets.ts';
+import type { MachineAssets } from './assets.ts';
 import { streamGzip, type GzipCodec } from '../compression.ts';
 import { PROTOCOL_VERSION } from '../protocol.ts';
 import { emulatedMemory, GUEST_MEMORY, kernelCommandLine, VGA_MEMORY, type Tuning } from './v86-config.ts';
@@ -87,10 +88,10 @@ export interface SnapshotStore {
   readonly gzip?: GzipCodec;
 }
 
-const keys = new WeakMap<BootAssets, Map<string, Promise<string>>>();
+const keys = new WeakMap<MachineAssets, Map<string, Promise<string>>>();
 
 /** The snapshot key for these assets booted with these tunings. */
-export function snapshotKey(assets: BootAssets, tunings: readonly Tuning[]): Promise<string> {
+export function snapshotKey(assets: MachineAssets, tunings: readonly Tuning[]): Promise<string> {
   let perAssets = keys.get(assets);
   if (!perAssets) {
     perAssets = new Map<string, Promise<string>>();
@@ -105,8 +106,8 @@ export function snapshotKey(assets: BootAssets, tunings: readonly Tuning[]): Pro
   return key;
 }
 
-async function computeKey(assets: BootAssets, tunings: readonly Tuning[]): Promise<string> {
-  const [kernel, initrd, bios] = await Promise.all([sha256Hex(assets.bzimage), sha256Hex(assets.initrd), sha256Hex(assets.bios)]);
+async function computeKey(assets: MachineAssets, tunings: readonly Tuning[]): Promise<string> {
+  const { pins } = assets;
   const shape = JSON.stringify({
     v86: V86_VERSION,
     protocol: PROTOCOL_VERSION,
@@ -114,12 +115,12 @@ async function computeKey(assets: BootAssets, tunings: readonly Tuning[]): Promi
     vga: VGA_MEMORY,
     cmdline: kernelCommandLine(assets.kernel, tunings),
     tunings: [...tunings].sort(),
-    kernel,
-    initrd,
-    bios,
+    kernel: pins.kernel,
+    initrd: [...pins.initrd],
+    bios: pins.bios,
   });
   const digest = await sha256Hex(new TextEncoder().encode(shape));
-  // The key names a file: a user's kernel's id (file:2.4.27-…) loses its colon; its bytes are in the digest.
+  // The key names a file: a user's kernel's id (file:2.4.27-…) loses its colon; its file's sha256 is in the digest.
   return `${assets.kernel.id.replace(/[^A-Za-z0-9._+-]/g, '_')}-${digest.slice(0, 32)}`;
 }
 

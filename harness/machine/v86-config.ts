@@ -328,7 +328,11 @@ const JIT_DISABLED = 0;
  * short, rarely repeated kernel paths: V8's background threads optimising
  * the wasm v86 generates for them took the only other core and stalled the
  * emulator 4-8 ms at a time (p95 of a call ~5 ms). Interpreted, a call costs
- * a little more on average and no longer stalls. Boots keep the JIT.
+ * a little more on average and no longer stalls. Boots are interpreted too:
+ * most of a boot's code runs once or a few times, and with V8's default
+ * tiering, compiling what the JIT emits cost more than it saved (Node, 4 boots
+ * each, this 2-core machine: 2.4.20 1.75 -> 1.36 s, 2.6.17 5.0 -> 2.6 s). Under
+ * Liftoff alone (the CLI) v86's own interpreter runs slower and the JIT pays.
  */
 export function setJit(v86: V86, enabled: boolean): void {
   (v86 as unknown as { v86?: { cpu?: CpuInternals } }).v86?.cpu?.set_jit_config(JIT_DISABLED, enabled ? 0 : 1);

@@ -7,12 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { AssetProvider, BootAssets, V86WasmFn } from '../../harness/machine/assets.ts';
+import { ImageError } from '../../harness/errors.ts';
+import { findKernel } from '../../kernel-images/manifest.ts';
 import { Emulator } from '../../harness/machine/emulator.ts';
 import { SnapshotCache, type SnapshotStore } from '../../harness/machine/snapshot.ts';
 import { ALL_TUNINGS } from '../../harness/machine/v86-config.ts';
@@ -130,6 +132,51 @@ test('a saved machine that fails its checks: the v86 set up for it is let go and
   }
 });
 
+/** The 2.4.20 machine as NodeAssets describes it, whose kernel, initrd and BIOS cannot be had: each ask is counted. */
+function filesRefused(asks: { count: number }): AssetProvider {
+  return {
+    describe: (kernel) => nodeAssets.describe(kernel),
+    load: () => {
+      asks.count++;
+      return Promise.reject(new ImageError('no kernel, initrd or BIOS here', { code: 'not-found', imageId: '2.4.20' }));
+    },
+  };
+}
+
+test('a restore reads no kernel, initrd or BIOS: a machine whose files cannot be had restores, answers and resets; only a boot asks for them', LONG, async () => {
+  const files = new Map<string, Uint8Array>();
+  const first = await boot({ kernel: '2.4.20', assets: nodeAssets, snapshots: new SnapshotCache(memoryStore(files)) });
+  await first.close();
+  assert.equal(files.size, 1, 'the boot saved its machine');
+  const asks = { count: 0 };
+  const m = await boot({ kernel: '2.4.20', assets: filesRefused(asks), snapshots: new SnapshotCache(memoryStore(files)), expectSnapshot: true });
+  try {
+    assert.equal(m.restored, true);
+    const r = await m.createModule('x', 4096);
+    assert.equal(r.result.kind === 'success' && r.result.ret, 0xc8800000);
+    await m.reset();
+    const again = await m.createModule('y', 4096);
+    assert.equal(again.result.kind === 'success' && again.result.ret, 0xc8800000, 'a reset restores into the same v86, still without the files');
+  } finally {
+    await m.close();
+  }
+  assert.equal(asks.count, 0, 'no file was asked for');
+  await assert.rejects(boot({ kernel: '2.4.20', assets: filesRefused(asks), snapshots: new SnapshotCache(memoryStore(new Map())) }), /no kernel, initrd or BIOS here/);
+  assert.equal(asks.count, 1, 'a boot asks for them');
+});
+
+test('a boot still checks the kernel file against its sha256: a corrupt one is refused as before', async (t) => {
+  const cacheDir = mkdtempSync(path.join(tmpdir(), 'modlab-bad-kernel-'));
+  t.after(() => rmSync(cacheDir, { recursive: true, force: true }));
+  const kernel = findKernel('2.4.20');
+  assert.ok(kernel);
+  const cached = path.join(cacheDir, ...kernel.file.mirrorPath.split('/'));
+  mkdirSync(path.dirname(cached), { recursive: true });
+  writeFileSync(cached, new Uint8Array(4096).fill(0x90));
+  const assets = new NodeAssets({ cacheDir, mirrorDir: path.join(cacheDir, 'no-mirror'), download: false });
+  await assert.rejects(boot({ kernel: '2.4.20', assets, snapshots: null }), (e: unknown) => e instanceof ImageError && /^Kernel image 2\.4\.20 not found: .*\(wrong sha256 /.test(e.message));
+});
+
 test('every machine of a process instantiates the one compiled v86 module', async () => {
   const [a, b] = await Promise.all([new NodeAssets({ download: false }).load('2.4.20'), new NodeAssets({ download: false }).load('2.4.27')]);
   assert.ok(a.v86Wasm && b.v86Wasm);
@@ -142,7 +189,7 @@ test('a wasm that cannot be had fails the start with a sentence, well before the
   missing.catch(() => undefined);
   const assets: BootAssets = { ...(await nodeAssets.load('2.4.20')), v86Wasm: missing };
   const t0 = performance.now();
-  await assert.rejects(Emulator.start(assets, { bootTimeoutMs: 60_000, tunings: ALL_TUNINGS }, null), /v86 could not load its WebAssembly: no wasm here/);
+  await assert.rejects(Emulator.start(assets, { bootTimeoutMs: 60_000, tunings: ALL_TUNINGS }, { boot: assets }), /v86 could not load its WebAssembly: no wasm here/);
   assert.ok(performance.now() - t0 < 30_000, 'not the 60 s deadline');
 });
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { findKernel } from '../../kernel-images/manifest.ts';
-import type { BootAssets } from '../../harness/machine/assets.ts';
+import { filePins, type FilePins, type MachineAssets } from '../../harness/machine/assets.ts';
 import { FileSnapshotStore } from '../../node/snapshot-store.ts';
 import { decodeSnapshot, encodeSnapshot, MAX_STATE_BYTES, SnapshotCache, snapshotKey, V86_VERSION, type Snapshot } from '../../harness/machine/snapshot.ts';
 import { sha256Hex } from '../../kernel-images/sha256.ts';
@@ -23,10 +23,11 @@ function sample(key = 'k1'): Snapshot {
   return { key, state: state.buffer, release: '2.4.20', version: '#2', bootConsole: 'Linux version 2.4.20\n', bootMs: 1234 };
 }
 
-function assets(initrd: number[]): BootAssets {
+/** The 2.4.20 machine's assets with its pins changed as given (no file is read for a key). */
+function assets(change: Partial<FilePins> = {}): MachineAssets {
   const kernel = findKernel('2.4.20');
   assert.ok(kernel);
-  return { kernel, bzimage: Uint8Array.of(1, 2, 3, 4), initrd: Uint8Array.from(initrd), bios: Uint8Array.of(9), vgaBios: Uint8Array.of(8), wasmPath: 'x' };
+  return { kernel, pins: { ...filePins(kernel), ...change }, wasmPath: 'x' };
 }
 
 test('V86_VERSION names the installed v86, whose state format snapshots use', () => {
@@ -140,11 +141,14 @@ test('a state that inflates to other than its header says, or past a machine\'s 
   for (const codec of [streamGzip, zlibGzip]) await assert.rejects(decodeSnapshot(garbage, 'k1', codec), /^SnapshotError: the snapshot state does not decompress$/);
 });
 
-test('the key changes with the initrd and the tuning, and not otherwise', async () => {
-  const a = await snapshotKey(assets([1, 2]), ALL_TUNINGS);
-  assert.equal(await snapshotKey(assets([1, 2]), ALL_TUNINGS), a);
-  assert.notEqual(await snapshotKey(assets([1, 3]), ALL_TUNINGS), a);
-  assert.notEqual(await snapshotKey(assets([1, 2]), ['ide-noprobe']), a);
+test('the key changes with the pin of each file and with the tuning, and not otherwise', async () => {
+  const a = await snapshotKey(assets(), ALL_TUNINGS);
+  assert.equal(await snapshotKey(assets(), ALL_TUNINGS), a);
+  const other = 'f'.repeat(64);
+  assert.notEqual(await snapshotKey(assets({ initrd: [other] }), ALL_TUNINGS), a);
+  assert.notEqual(await snapshotKey(assets({ kernel: `bzImage:${other}` }), ALL_TUNINGS), a);
+  assert.notEqual(await snapshotKey(assets({ bios: other }), ALL_TUNINGS), a);
+  assert.notEqual(await snapshotKey(assets(), ['ide-noprobe']), a);
   assert.match(a, /^2\.4\.20-[0-9a-f]{32}$/);
 });
 

@@ -13,7 +13,7 @@ function bundle(items: Array<{ type: 'chunk'; fileName: string; name: string } |
   return Object.fromEntries(items.map((i) => [i.fileName, i])) as unknown as Rollup.OutputBundle;
 }
 
-test("v86's chunks are module preloads; its wasm, the BIOS, the 2.4 initrd and the default kernel are fetch preloads in CORS mode, all at low priority (the lab's own code first)", () => {
+test("v86's chunks are module preloads and its wasm a fetch preload in CORS mode, all at low priority (the lab's own code first); no kernel, initrd or BIOS, which only a boot reads", () => {
   const tags = startPreloads(
     bundle([
       { type: 'chunk', fileName: 'assets/index-a.js', name: 'index' },
@@ -33,14 +33,11 @@ test("v86's chunks are module preloads; its wasm, the BIOS, the 2.4 initrd and t
     { rel: 'modulepreload', href: 'assets/machine-b.js', crossorigin: '', fetchpriority: 'low' },
     { rel: 'modulepreload', href: 'assets/v86-c.js', crossorigin: '', fetchpriority: 'low' },
     { rel: 'preload', href: 'assets/v86-e.wasm', as: 'fetch', crossorigin: '', fetchpriority: 'low' },
-    { rel: 'preload', href: 'assets/seabios-f.bin', as: 'fetch', crossorigin: '', fetchpriority: 'low' },
-    { rel: 'preload', href: 'assets/initrd-2.4.ext2-g.gz.bin', as: 'fetch', crossorigin: '', fetchpriority: 'low' },
-    { rel: 'preload', href: 'kernels/2.4.20.img', as: 'fetch', crossorigin: '', fetchpriority: 'low' },
   ]);
   assert.ok(tags.every((t) => t.tag === 'link' && t.injectTo === 'head'));
 });
 
-test('a build without the kernel images (no mirror) preloads no kernel', () => {
+test('a build without the kernel images (no mirror) preloads the same', () => {
   const tags = startPreloads(bundle([{ type: 'asset', fileName: 'assets/v86-e.wasm', names: ['v86.wasm'] }]));
   assert.deepEqual(
     tags.map((t) => t.attrs?.['href']),
