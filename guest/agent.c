@@ -76,13 +76,14 @@ static void send_error(u32 id, const char *msg)
 }
 
 /*
- * The end-of-call mark (protocol.ts): ESC _ tag, the request id in 8 hex
- * digits, ESC \\. Written after the request's work and before its reply;
- * the kernel's printk reaches the serial console synchronously, so all it
- * printed meanwhile is out before the mark. One write, so nothing else the
- * agent says can come between its bytes.
+ * A console mark (protocol.ts): ESC _ tag, the request id in 8 hex digits,
+ * ESC \\. The start mark is written right before a request's child or
+ * program runs, the end mark after it and before the reply; the kernel's
+ * printk reaches the serial console synchronously, so all it printed
+ * meanwhile is out between the two. One write, so nothing else the agent
+ * says can come between a mark's bytes.
  */
-static void end_mark(u32 id)
+static void console_mark(const char *tag, u32 id)
 {
 	static const char hex[] = "0123456789abcdef";
 	char m[sizeof(ML_END_MARK_TAG) + 12];
@@ -91,7 +92,7 @@ static void end_mark(u32 id)
 		return;
 	m[n++] = 033;
 	m[n++] = '_';
-	for (const char *t = ML_END_MARK_TAG; *t; t++)
+	for (const char *t = tag; *t; t++)
 		m[n++] = *t;
 	for (int shift = 28; shift >= 0; shift -= 4)
 		m[n++] = hex[(id >> shift) & 15];
@@ -99,6 +100,10 @@ static void end_mark(u32 id)
 	m[n++] = '\\';
 	write_all(con_fd, m, n);
 }
+
+_Static_assert(sizeof(ML_START_MARK_TAG) == sizeof(ML_END_MARK_TAG), "console_mark's buffer fits either tag");
+static void start_mark(u32 id) { console_mark(ML_START_MARK_TAG, id); }
+static void end_mark(u32 id) { console_mark(ML_END_MARK_TAG, id); }
 
 /*
  * Runs one system call in a child, as `uid` unless it is ML_NO_UID.
@@ -236,6 +241,7 @@ static void serve_call(u32 id, const u8 *p, u32 n)
 		}
 	}
 	u32 word;
+	start_mark(id);
 	u32 outcome = run_call(sysno, uid, argv, &word);
 	end_mark(id);
 	u8 *out = tx + ML_HEADER_SIZE;
@@ -543,6 +549,7 @@ static void serve_exec(u32 id, u8 *p, u32 n)
 	struct exec_report r = { ML_EXEC_NOTRUN, EACCES, ML_STEP_EXEC, 0, 0, { 0, 0 } };
 	if (write_path_allowed(path)) {
 		struct exec_job job = { path, exec_argv, uid, limit, con_fd, { exec_out[0], exec_out[1] }, ML_EXEC_OUTPUT_MAX };
+		start_mark(id);
 		run_program(&job, &r);
 		/* The initrd is small: the next program needs the room. */
 		sys1(SYS_unlink, (u32)path);

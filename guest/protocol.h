@@ -67,4 +67,5 @@
 #define ML_STEP_EXEC 3u
 #define ML_WRITE_DIR "/tmp"
 #define ML_END_MARK_TAG "modlab:end:"
+#define ML_START_MARK_TAG "modlab:beg:"
 #endif

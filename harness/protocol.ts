@@ -87,6 +87,13 @@
  * kernel's RAM ends below it, and says so in WINDOWINFO; a host that gets no
  * window (or an ERROR from an older agent) sends everything in frames.
  *
+ * The start-of-call mark: right before a CALL's child starts and before an
+ * EXEC's program starts, the agent writes the same sequence with
+ * START_MARK_TAG. The agent is single-threaded and sleeps while the child
+ * or program runs, so nothing of its own (a shell prompt for console input
+ * it read just before) comes between the two marks: the host takes the
+ * request's console text from the start mark, not from when it sent it.
+ *
  * The end-of-call mark: after a CALL's child has returned and after an
  * EXEC's program has ended, and before its reply frame, the agent writes
  * END_MARK_OPEN, the request id as 8 lowercase hex digits, END_MARK_CLOSE
@@ -125,12 +132,20 @@ export const WINDOW_MIN_ARG = 4096;
 
 /** The end-of-call mark on the console (above): ESC _ opens an APC string, ESC \\ ends it. */
 export const END_MARK_TAG = 'modlab:end:';
+/** The start-of-call mark's tag: as long as END_MARK_TAG, so one filter reads both. */
+export const START_MARK_TAG = 'modlab:beg:';
 export const END_MARK_OPEN = `\x1b_${END_MARK_TAG}`;
+export const START_MARK_OPEN = `\x1b_${START_MARK_TAG}`;
 export const END_MARK_CLOSE = '\x1b\\';
 
 /** The mark the agent writes for request `id`. */
 export function endMark(id: number): string {
   return `${END_MARK_OPEN}${(id >>> 0).toString(16).padStart(8, '0')}${END_MARK_CLOSE}`;
+}
+
+/** The start-of-call mark the agent writes for request `id`. */
+export function startMark(id: number): string {
+  return `${START_MARK_OPEN}${(id >>> 0).toString(16).padStart(8, '0')}${END_MARK_CLOSE}`;
 }
 
 /** Where the header's fields sit (the magic and version take bytes 0–2). */
@@ -683,6 +698,7 @@ export function cHeaderStrings(): Array<[string, string]> {
   return [
     ['ML_WRITE_DIR', WRITE_DIR],
     ['ML_END_MARK_TAG', END_MARK_TAG],
+    ['ML_START_MARK_TAG', START_MARK_TAG],
   ];
 }
 

@@ -218,12 +218,10 @@ async function bootNow(kernel: KernelId | UserKernel): Promise<void> {
   clearResult(card);
   stages.length = 0;
   consoleView.beginBoot();
-  stage('loading images');
   let sawKernel = false;
-  // The saved machine downloads at once: its key needs no image (they load only if the kernel boots).
+  // The saved machine downloads at once: its key needs no image (they load, inside 'starting', only if the kernel boots).
   shippedSnapshots.prefetch(choiceId(kernel));
   try {
-    await assets.describe(kernel);
     stage('starting');
     const startingAt = performance.now();
     machine = await boot({

@@ -9,7 +9,7 @@ import type { BootAssets, MachineAssets } from './assets.ts';
 import { AgentClient } from '../agent/client.ts';
 import { BootError, CrashError, TransportError, type CrashKind } from '../errors.ts';
 import { detectCrash } from './crash.ts';
-import { EndMarkFilter } from './end-mark.ts';
+import { CallMarkFilter } from './call-marks.ts';
 import type { Snapshot } from './snapshot.ts';
 import { ALL_TUNINGS, applyDeviceTuning, bootFiles, catchEmulatorFault, clearSerialInput, hasBulkWindow, setJit, v86Options, type Tuning } from './v86-config.ts';
 
@@ -101,14 +101,21 @@ export class Emulator {
   // Who is told of crash-like console lines. Waiters subscribe and unsubscribe,
   // so that a long session leaves nothing behind.
   private readonly crashTextWaiters = new Set<(kind: CrashKind) => void>();
-  // The console without the agent's end-of-call marks; the id of the latest mark seen; who waits for one.
-  private readonly marks = new EndMarkFilter(
+  // The console without the agent's call marks; where the latest start mark was; the id of the latest end mark seen; who waits for one.
+  private readonly marks = new CallMarkFilter(
     (b) => this.consoleByte(b),
-    (id) => {
+    (id, kind) => {
+      if (kind === 'start') {
+        this.lastStart = { id, at: this.consoleLength };
+        return;
+      }
+      this.lastEnd = { id, at: this.consoleLength };
       this.lastMark = id;
       for (const w of [...this.markWaiters]) w();
     },
   );
+  private lastStart = { id: -1, at: 0 };
+  private lastEnd = { id: -1, at: 0 };
   private lastMark = -1;
   /** Runs the guest now if it is idle, to serve bytes just sent (browser only; see yieldOnThisThread). */
   private kick = (): void => undefined;
@@ -218,6 +225,8 @@ export class Emulator {
     this.crashText = [];
     this.crashTextWaiters.clear();
     this.marks.reset();
+    this.lastStart = { id: -1, at: 0 };
+    this.lastEnd = { id: -1, at: 0 };
     this.lastMark = -1;
     const undo = neverRun ? zeroFirmwareOnly(this.v86) : null;
     try {
@@ -325,15 +334,33 @@ export class Emulator {
     };
   }
 
+  /**
+   * Request `id`'s console text: between its start and end marks, so that a
+   * prompt the agent printed for console input it read just before or after
+   * the request is not the request's. From `sent` (the offset when the
+   * request went out) and to now where a mark never came.
+   */
+  callConsole(id: number, sent: number): string {
+    const from = this.lastStart.id === id ? Math.max(sent, this.lastStart.at) : sent;
+    const to = this.lastEnd.id === id && this.lastEnd.at >= from ? this.lastEnd.at : this.consoleLength;
+    return this.consoleBetween(from, to);
+  }
+
+  consoleSince(offset: number, maxChars = 16 * 1024): string {
+    return this.consoleBetween(offset, this.consoleLength, maxChars);
+  }
+
+  /** The console from offset `from` to `to`, its last `maxChars` when longer (what went before may be dropped already). */
+  private consoleBetween(from: number, to: number, maxChars = 16 * 1024): string {
+    const text = this.console.slice(Math.max(0, from - this.consoleDropped), Math.max(0, to - this.consoleDropped));
+    return text.length > maxChars ? text.slice(text.length - maxChars) : text;
+  }
+
   /** Total console characters so far: an offset for consoleSince. */
   get consoleLength(): number {
     return this.consoleDropped + this.console.length;
   }
 
-  consoleSince(offset: number, maxChars = 16 * 1024): string {
-    const text = this.console.slice(Math.max(0, offset - this.consoleDropped));
-    return text.length > maxChars ? text.slice(text.length - maxChars) : text;
-  }
 
   consoleTail(chars: number): string {
     return this.console.slice(-chars);

@@ -300,7 +300,7 @@ export class Machine {
       if (result.kind !== 'crash') {
         // What the call printed (a module's printk) is complete at the agent's end-of-call mark.
         await emu.endMark(callId, END_MARK_MS);
-        const done = { ...record(call, result, false, emu.consoleSince(consoleStart)), elapsedMs: elapsed };
+        const done = { ...record(call, result, false, emu.callConsole(callId, consoleStart)), elapsedMs: elapsed };
         // The call answered; if the console also read like a crash, make sure the agent still does.
         if (emu.crashTextSince(consoleStart) && !(await this.agentAnswers(emu))) {
           await this.recover(generation, 'hang');
@@ -376,7 +376,8 @@ export class Machine {
       // console and may read like a crash. A guest that died is found at the reply's deadline.
       reply = await runProgram(emu.agent, plan, plan.limitMs + this.callTimeoutMs);
       // The program's echoed output and what the kernel printed meanwhile are complete at the end-of-call mark.
-      await emu.endMark(emu.agent.channel.lastRequestId, END_MARK_MS);
+      const execId = emu.agent.channel.lastRequestId;
+      await emu.endMark(execId, END_MARK_MS);
       const output = decoder.decode(reply.stdout) + decoder.decode(reply.stderr);
       const kernelSays = emu.crashLinesSince(consoleStart).filter((c) => !programsLine(c.line, output));
       if (reply.end === 'signaled' && kernelSays.length > 0) {
@@ -385,7 +386,7 @@ export class Machine {
         const crash = kernelSays.some((c) => c.kind === 'panic') ? 'panic' : (kernelSays[0]?.kind ?? 'oops');
         result = { kind: 'crash', crash, console: emu.consoleSince(consoleStart), detail: `the program was killed by signal ${reply.signal} while the kernel reported ${crash === 'oom' ? 'running out of memory' : 'a crash'}` };
       } else {
-        const done = record(execResult(reply, plan.limitMs), false, emu.consoleSince(consoleStart), reply);
+        const done = record(execResult(reply, plan.limitMs), false, emu.callConsole(execId, consoleStart), reply);
         // It ended by itself, but the kernel printed crash-like lines: make sure the agent still answers.
         if (kernelSays.length > 0 && !(await this.agentAnswers(emu))) {
           await this.recover(generation, 'hang');

@@ -1,17 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EndMarkFilter } from '../../harness/machine/end-mark.ts';
-import { endMark } from '../../harness/protocol.ts';
+import { CallMarkFilter, type CallMarkKind } from '../../harness/machine/call-marks.ts';
+import { endMark, startMark } from '../../harness/protocol.ts';
 
-function run(input: string): { text: string; marks: number[] } {
+function run(input: string): { text: string; marks: number[]; kinds: CallMarkKind[] } {
   let text = '';
   const marks: number[] = [];
-  const f = new EndMarkFilter(
+  const kinds: CallMarkKind[] = [];
+  const f = new CallMarkFilter(
     (b) => (text += String.fromCharCode(b)),
-    (id) => marks.push(id),
+    (id, kind) => {
+      marks.push(id);
+      kinds.push(kind);
+    },
   );
   for (let i = 0; i < input.length; i++) f.push(input.charCodeAt(i));
-  return { text, marks };
+  return { text, marks, kinds };
 }
 
 test('a mark is taken out of the console text and gives its request id', () => {
@@ -38,4 +42,11 @@ test('a mark right after a broken one, or after ESC, is still found', () => {
 test('the echo of a typed ESC (^[ with ECHOCTL) is plain text', () => {
   const r = run(`^[_modlab:end:00000005^[\\`);
   assert.deepEqual(r.marks, []);
+});
+
+test('start and end marks are both taken out, each with its kind', () => {
+  const r = run(`modlab# ${startMark(9)}hello: init_module ran\r\n${endMark(9)}x`);
+  assert.equal(r.text, 'modlab# hello: init_module ran\r\nx');
+  assert.deepEqual(r.marks, [9, 9]);
+  assert.deepEqual(r.kinds, ['start', 'end']);
 });

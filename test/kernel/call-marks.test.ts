@@ -1,9 +1,10 @@
 /**
- * The agent's end-of-call mark (harness/protocol.ts) on real kernels: a call
+ * The agent's call marks (harness/protocol.ts) on real kernels: a call
  * whose kernel printed something is answered with that text complete and
  * without waiting for the console to fall quiet; the mark itself never
  * reaches the console text or the terminal; the console does not echo, and
- * the shell repeats a typed ESC as ^[, so typing cannot forge a mark.
+ * the shell repeats a typed ESC as ^[, so typing cannot forge a mark; a
+ * call's text starts at its start mark, after any prompt printed before it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -38,7 +39,7 @@ async function timed(m: Machine, call: () => Promise<CallRecord>): Promise<{ r: 
 }
 
 for (const kernel of ['2.4.20', '6.1'] as const satisfies readonly KernelId[]) {
-  describe(`the end-of-call mark on ${kernel}`, LONG, () => {
+  describe(`the call marks on ${kernel}`, LONG, () => {
     let m: Machine;
     let terminal = '';
     before(async () => {
@@ -67,6 +68,21 @@ for (const kernel of ['2.4.20', '6.1'] as const satisfies readonly KernelId[]) {
       const r = await m.createModule('after_typing', 4096);
       assert.ok(r.result.kind === 'success' || r.result.kind === 'errno', JSON.stringify(r.result));
       assert.ok(!r.console.includes(END_MARK_OPEN));
+    });
+
+    test('a prompt the agent printed for console input sent just before a call is not the call\'s console text', async () => {
+      for (let i = 0; i < 5; i++) {
+        const start = terminal.length;
+        // As the lab does once a machine is up: ask the shell for a prompt, while a linked call runs at once.
+        m.sendConsole('\r');
+        const r = await m.createModule(`prompted${i}`, 4096);
+        assert.ok(r.result.kind === 'success' || r.result.kind === 'errno', JSON.stringify(r.result));
+        assert.ok(!r.console.includes('modlab#'), `call ${i}'s console text: ${JSON.stringify(r.console)}`);
+        // The prompt itself was printed, before the call or after it.
+        const deadline = Date.now() + 10_000;
+        while (!terminal.slice(start).includes('modlab# ') && Date.now() < deadline) await new Promise((done) => setTimeout(done, 20));
+        assert.ok(terminal.slice(start).includes('modlab# '), 'the shell answered the console input');
+      }
     });
 
     if (kernel === '6.1') return;
