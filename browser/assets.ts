@@ -7,7 +7,7 @@
 import { bootableKernel } from '../kernel-images/bzimage.ts';
 import { findKernel, type KernelId } from '../kernel-images/manifest.ts';
 import { sha256Hex } from '../kernel-images/sha256.ts';
-import { filePins, guestImageName, onceEach, verifyGuestFiles, type AssetProvider, type BootAssets, type KernelSource, type MachineAssets } from '../harness/machine/assets.ts';
+import { describeMachine, guestImageName, onceEach, verifyGuestFiles, type AssetProvider, type BootAssets, type KernelSource, type MachineAssets } from '../harness/machine/assets.ts';
 import { INITRAMFS_61 } from '../harness/machine/guest-images.ts';
 import { fetchBytes } from './fetch-bytes.ts';
 import { browserV86Wasm } from './v86-wasm.ts';
@@ -38,9 +38,7 @@ export class BrowserAssets implements AssetProvider {
 
   /** Fetches nothing but v86's wasm (a restore needs it too): the files' pins are in the code. */
   private describeNow(source: KernelSource): MachineAssets {
-    const kernel = typeof source === 'string' ? findKernel(source) : source;
-    if (!kernel) throw new Error(`unknown kernel ${typeof source === 'string' ? source : source.id}`);
-    return { kernel, pins: filePins(kernel), wasmPath: this.urls.wasm, v86Wasm: browserV86Wasm(this.urls.wasm) };
+    return describeMachine(source, this.urls.wasm, browserV86Wasm(this.urls.wasm));
   }
 
   private async loadNow(source: KernelSource): Promise<BootAssets> {

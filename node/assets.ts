@@ -8,7 +8,7 @@ import { describeError, ImageError } from '../harness/errors.ts';
 import { findKernel, type KernelId } from '../kernel-images/manifest.ts';
 import type { KernelRef } from '../kernel-images/user-kernel.ts';
 import { readRegularFile, resolveBootableKernel, type ResolveOptions } from './image-resolver.ts';
-import { filePins, guestImageName, onceEach, verifyGuestFiles, type AssetProvider, type BootAssets, type KernelSource, type MachineAssets } from '../harness/machine/assets.ts';
+import { describeMachine, guestImageName, onceEach, verifyGuestFiles, type AssetProvider, type BootAssets, type KernelSource, type MachineAssets } from '../harness/machine/assets.ts';
 import { INITRD_24 } from '../harness/machine/guest-images.ts';
 import { packagePath, PACKAGE_ROOT } from './package-root.ts';
 import { nodeV86Wasm } from './v86-wasm.ts';
@@ -65,10 +65,8 @@ export class NodeAssets implements AssetProvider {
 
   /** No file read: the pins come from the manifest, guest-image-sha256.ts and BIOS_SHA256 (a user's kernel was hashed when read). */
   private describeNow(source: KernelSource): MachineAssets {
-    const kernel = typeof source === 'string' ? findKernel(source) : source;
-    if (!kernel) throw new Error(`unknown kernel ${typeof source === 'string' ? source : source.id}`);
-    // Compiled while the snapshot is read (or the files, for a boot).
-    return { kernel, pins: filePins(kernel), wasmPath: wasmPath(), v86Wasm: nodeV86Wasm(wasmPath()) };
+    // v86's wasm is compiled while the snapshot is read (or the files, for a boot).
+    return describeMachine(source, wasmPath(), nodeV86Wasm(wasmPath()));
   }
 
   private async loadNow(source: KernelSource): Promise<BootAssets> {

@@ -9,7 +9,7 @@
  */
 import type { V86Options } from 'v86';
 import { ImageError } from '../errors.ts';
-import type { KernelId, KernelImage } from '../../kernel-images/manifest.ts';
+import { findKernel, type KernelId, type KernelImage } from '../../kernel-images/manifest.ts';
 import type { BootKernel, KernelRef, UserKernel } from '../../kernel-images/user-kernel.ts';
 import { sha256Hex } from '../../kernel-images/sha256.ts';
 import { IMAGE_SHA256 } from './guest-image-sha256.ts';
@@ -75,6 +75,13 @@ export function guestImageName(kernel: BootKernel): string {
 export function filePins(kernel: KernelImage | UserKernel): FilePins {
   const file = 'kind' in kernel ? kernel.sha256 : kernel.file.sha256;
   return { kernel: `${kernel.format}:${file}`, initrd: IMAGE_SHA256[guestImageName(kernel)] ?? [], bios: BIOS_SHA256 };
+}
+
+/** A machine of `source` as a target describes it, no file read: its kernel, its files' pins and where v86's wasm comes from. */
+export function describeMachine(source: KernelSource, wasmPath: string, v86Wasm?: Promise<V86WasmFn>): MachineAssets {
+  const kernel = typeof source === 'string' ? findKernel(source) : source;
+  if (!kernel) throw new Error(`unknown kernel ${typeof source === 'string' ? source : source.id}`);
+  return { kernel, pins: filePins(kernel), wasmPath, ...(v86Wasm ? { v86Wasm } : {}) };
 }
 
 /** v86 wants ArrayBuffers of exactly the image's length. */

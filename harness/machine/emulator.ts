@@ -361,7 +361,6 @@ export class Emulator {
     return this.consoleDropped + this.console.length;
   }
 
-
   consoleTail(chars: number): string {
     return this.console.slice(-chars);
   }

@@ -14,21 +14,9 @@ import type { KernelId } from '../../kernel-images/manifest.ts';
 import { END_MARK_OPEN } from '../../harness/protocol.ts';
 import { boot } from '../../node/boot.ts';
 import { LONG } from './man-page.ts';
+import { imageNamed } from './module-image.ts';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-
-/** A 2.4 module image (struct module: size_of_struct at 0, name at 8, size at 12) naming itself `embedded`: the kernel prints that it renamed it. */
-function renamingImage(address: number, size: number, embedded: string): Uint8Array {
-  const head = 96;
-  const text = new TextEncoder().encode(`${embedded}\0`);
-  const image = new Uint8Array(head + text.length);
-  const v = new DataView(image.buffer);
-  v.setUint32(0, head, true);
-  v.setUint32(8, address + head, true);
-  v.setUint32(12, size, true);
-  image.set(text, head);
-  return image;
-}
 
 /** The call, and how long the machine took beyond the kernel's round trip (waiting for the console's text). */
 async function timed(m: Machine, call: () => Promise<CallRecord>): Promise<{ r: CallRecord; afterReplyMs: number; wallMs: number }> {
@@ -94,7 +82,7 @@ for (const kernel of ['2.4.20', '6.1'] as const satisfies readonly KernelId[]) {
         const created = await m.createModule(`victim${i}`, 4096);
         assert.equal(created.result.kind, 'success', JSON.stringify(created.result));
         const address = created.result.kind === 'success' ? created.result.ret : 0;
-        const { r, afterReplyMs } = await timed(m, () => m.call({ call: 'init_module', name: { kind: 'string', text: `victim${i}` }, image: { kind: 'bytes', bytes: renamingImage(address, 4096, `renamed${i}`) }, uid: 0 }));
+        const { r, afterReplyMs } = await timed(m, () => m.call({ call: 'init_module', name: { kind: 'string', text: `victim${i}` }, image: { kind: 'bytes', bytes: imageNamed(address, 4096, `renamed${i}`) }, uid: 0 }));
         assert.equal(r.result.kind === 'errno' && r.result.errnoName, 'EINVAL', JSON.stringify(r.result));
         // The kernel's message is complete in the record, up to its newline.
         assert.match(r.console, new RegExp(`changed module name to \`renamed${i}' from \`victim${i}'\\r?\\n`));

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import type { Machine } from '../../harness/machine/machine.ts';
 import { boot } from '../../node/boot.ts';
 import { LONG } from './man-page.ts';
+import { imageNamed } from './module-image.ts';
 
 let m: Machine;
 let consoleText = '';
@@ -29,19 +30,6 @@ async function shell(line: string): Promise<string> {
 
 function modules(text: string): string[] {
   return text.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0] ?? '');
-}
-
-/** struct module as 2.4 on i386 reads it: size_of_struct at 0, name at 8, size at 12 (guest/link.c lays out the same). */
-function imageNamed(address: number, size: number, embedded: string): Uint8Array {
-  const HEADER = 96;
-  const text = new TextEncoder().encode(`${embedded}\0`);
-  const image = new Uint8Array(HEADER + text.length);
-  const v = new DataView(image.buffer);
-  v.setUint32(0, HEADER, true);
-  v.setUint32(8, address + HEADER, true);
-  v.setUint32(12, size, true);
-  image.set(text, HEADER);
-  return image;
 }
 
 test('an image whose embedded name is "Kernel panic" gets the kernel\'s EINVAL, and the machine is kept', LONG, async () => {

@@ -161,17 +161,23 @@ describe('ShippedSnapshotStore', () => {
     assert.deepEqual(requests, ['/lab/snapshots/index.json']);
   });
 
+  /** Holds `store`'s reads until the returned function is called: a slow first IndexedDB open. */
+  function holdReads(store: MemoryStore): () => void {
+    let open = (): void => undefined;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    const read = store.read.bind(store);
+    store.read = async (key) => {
+      await opened;
+      return read(key);
+    };
+    return open;
+  }
+
   test("a repeat visit whose local store is slow (IndexedDB's first open) takes the site's copy as soon as it is in hand, and does not store it again", async () => {
     ship({ [KEY]: good }, { [KEY]: { kernel: '2.4.20', bytes: good.length, bootMs: 1500 } });
     const local = new MemoryStore();
     local.files.set(KEY, good);
-    let open = (): void => undefined;
-    const opened = new Promise<void>((resolve) => (open = resolve));
-    const read = local.read.bind(local);
-    local.read = async (key) => {
-      await opened;
-      return read(key);
-    };
+    const open = holdReads(local);
     let writes = 0;
     local.write = () => {
       writes++;
@@ -189,13 +195,7 @@ describe('ShippedSnapshotStore', () => {
   test("the site's copy taken first while the local store has none is kept locally once the machine is up", async () => {
     ship({ [KEY]: good }, { [KEY]: { kernel: '2.4.20', bytes: good.length, bootMs: 1500 } });
     const local = new MemoryStore();
-    let open = (): void => undefined;
-    const opened = new Promise<void>((resolve) => (open = resolve));
-    const read = local.read.bind(local);
-    local.read = async (key) => {
-      await opened;
-      return read(key);
-    };
+    const open = holdReads(local);
     const store = new ShippedSnapshotStore(local, base, () => undefined);
     const got = await Promise.race([store.read(KEY), new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 3000))]);
     open();
