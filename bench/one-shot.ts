@@ -5,6 +5,12 @@
  * private folder, so the project's plays no part. Each run must print the
  * call's answer and exit 0, or the figure would time a failure.
  *
+ * The runs leave out NODE_EXTRA_CA_CERTS: Node reads and parses that bundle
+ * at every start, before any script (~140 ms of `node -e 0` on this project's
+ * machines, whose environment sets it for their proxy), and a warm call makes
+ * no TLS connection. nodeStartMs times `node -e 0` in the same environment:
+ * the floor no CLI can go under.
+ *
  * Standalone: node --import tsx bench/one-shot.ts [--kernels 2.4.20,...] [--runs N]
  *   [--bin FILE]   time another entry point (e.g. an older build), same arguments
  */
@@ -27,10 +33,18 @@ interface OneShot {
   stdout: string;
 }
 
-function runOnce(bin: string, kernel: KernelId, env: NodeJS.ProcessEnv): Promise<OneShot> {
+/** The environment of the timed runs: this process's, less the CA bundle Node would read at each start (see above). */
+function benchEnv(cache: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, MODLAB_CACHE_DIR: cache };
+  delete env.MODLAB_NO_SNAPSHOTS;
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
+
+function spawnTimed(args: string[], env: NodeJS.ProcessEnv, check: (stdout: string, code: number | null) => string | null): Promise<OneShot> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [bin, 'call', 'create_module', 'x', '4096', '--kernel', kernel], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -43,13 +57,24 @@ function runOnce(bin: string, kernel: KernelId, env: NodeJS.ProcessEnv): Promise
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const ms = performance.now() - t0;
-      if (code !== 0 || !/create_module\("x", 4096\)\s+= 0x[0-9a-f]{8}/.test(stdout)) {
-        reject(new Error(`modlab call on ${kernel} failed (${signal ?? `exit ${code}`}):\n${stdout}${stderr}`));
-      } else {
-        resolve({ ms, stdout });
-      }
+      const failed = signal !== null ? `killed by ${signal}` : check(stdout, code);
+      if (failed !== null) reject(new Error(`${failed}:\n${stdout}${stderr}`));
+      else resolve({ ms, stdout });
     });
   });
+}
+
+function runOnce(bin: string, kernel: KernelId, env: NodeJS.ProcessEnv): Promise<OneShot> {
+  return spawnTimed([bin, 'call', 'create_module', 'x', '4096', '--kernel', kernel], env, (stdout, code) =>
+    code === 0 && /create_module\("x", 4096\)\s+= 0x[0-9a-f]{8}/.test(stdout) ? null : `modlab call on ${kernel} failed (exit ${code})`,
+  );
+}
+
+/** `node -e 0` in the timed runs' environment, `runs` times. */
+export async function nodeStartMs(runs: number): Promise<Spread> {
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) ms.push((await spawnTimed(['-e', '0'], benchEnv(tmpdir()), (_, code) => (code === 0 ? null : `node -e 0 exited ${code}`))).ms);
+  return spread(ms);
 }
 
 let built: Promise<void> | undefined;
@@ -63,8 +88,7 @@ export async function oneShotCliMs(kernel: KernelId, runs: number, bin: string =
   if (bin === DEFAULT_BIN) await (built ??= buildCli());
   const cache = await mkdtemp(path.join(tmpdir(), 'modlab-oneshot-'));
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, MODLAB_CACHE_DIR: cache };
-    delete env.MODLAB_NO_SNAPSHOTS;
+    const env = benchEnv(cache);
     await runOnce(bin, kernel, env);
     const ms: number[] = [];
     for (let i = 0; i < runs; i++) ms.push((await runOnce(bin, kernel, env)).ms);
@@ -81,4 +105,5 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLTo
   const runs = Number(value('--runs') ?? '10');
   const bin = path.resolve(value('--bin') ?? DEFAULT_BIN);
   for (const k of kernels) process.stdout.write(`${k} ${path.relative(ROOT, bin)}: ${JSON.stringify(await oneShotCliMs(k, runs, bin))}\n`);
+  process.stdout.write(`node -e 0: ${JSON.stringify(await nodeStartMs(runs))}\n`);
 }

@@ -8,7 +8,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { V86_VERSION } from '../harness/machine/snapshot.ts';
 
 const DIGEST_BYTES = 32;
 
@@ -31,14 +30,14 @@ export function readCodeCache(file: string): Buffer | undefined {
 }
 
 /**
- * The file for v86's code (node/v86-code-cache.ts). V8 checks its own version
- * and flags, not v86's version; a process started with other V8 flags (node
- * --some-flag, NODE_OPTIONS) gets a file of its own rather than having each
- * run refuse and rewrite the other's.
+ * The file for `name`'s code as this process would compile it. V8 checks its
+ * own version and flags, not the script's: a process started with other V8
+ * flags (node --some-flag, NODE_OPTIONS) gets a file of its own rather than
+ * having each run refuse and rewrite the other's.
  */
-export function v86CodeCacheFile(root: string): string {
+export function processCodeCacheFile(root: string, name: string): string {
   const flags = createHash('sha256').update(JSON.stringify([process.execArgv, process.env.NODE_OPTIONS ?? ''])).digest('hex').slice(0, 8);
-  return codeCacheFile(root, `libv86-${V86_VERSION}-node${process.versions.node}-${process.arch}-${flags}`);
+  return codeCacheFile(root, `${name}-node${process.versions.node}-${process.arch}-${flags}`);
 }
 
 /** Writes `data` after its sha256, through a temporary name: a process reading at the same time never meets half a file. */

@@ -11,6 +11,7 @@ import { TCC_GLUE_SHA256, TCC_WASM_SHA256 } from '../compiler/checksums.ts';
 import { compileC, compileProgram, verifyCompilerFile } from '../harness/compiler/tcc.ts';
 import type { CompileOptions, CompileResult, CompilerAssets, ProgramResult, TccFactory } from '../harness/compiler/tcc.ts';
 
+import { importUrl } from './import-url.ts';
 import { packagePath } from './package-root.ts';
 
 // From the package's folder: the built CLI's chunks are not beside compiler/ and guest/.
@@ -42,7 +43,7 @@ async function loadAssets(files: CompilerFiles): Promise<CompilerAssets> {
   await verifyCompilerFile(fileURLToPath(files.wasm), wasm, TCC_WASM_SHA256);
   // The glue is code: checked before it is imported, not after.
   await verifyCompilerFile(fileURLToPath(files.glue), glueBytes, TCC_GLUE_SHA256);
-  const glue = (await import(files.glue.href)) as { default: TccFactory };
+  const glue = (await importUrl(files.glue.href)) as { default: TccFactory };
   return { wasm: new Uint8Array(wasm), glue: glue.default };
 }
 

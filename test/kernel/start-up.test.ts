@@ -210,7 +210,7 @@ function oneShot(cache: string): { status: number | null; stdout: string; stderr
   return spawnSync(process.execPath, [BIN, 'call', 'create_module', 'x', '4096'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, MODLAB_CACHE_DIR: cache, MODLAB_NO_SNAPSHOTS: '' } });
 }
 
-test("the built CLI keeps V8's code for v86 and runs it the next time; a damaged one is replaced, never run", LONG, () => {
+test("the built CLI keeps V8's code for itself and for v86 and runs it the next time; a damaged one is replaced, never run", LONG, () => {
   const cache = mkdtempSync(path.join(tmpdir(), 'modlab-code-cache-'));
   try {
     const answer = /create_module\("x", 4096\)\s+= 0xc8800000/;
@@ -223,12 +223,18 @@ test("the built CLI keeps V8's code for v86 and runs it the next time; a damaged
     const file = path.join(cache, 'code', kept[0] as string);
     assert.ok(readCodeCache(file), 'the first run kept the code it compiled, with its sha256');
     const before = statSync(file, { bigint: true });
+    const own = readdirSync(path.join(cache, 'code')).filter((f) => /^cli-[0-9A-F]{12}-call-.*\.v8cache$/.test(f));
+    assert.equal(own.length, 1, "one cache file for the CLI's own code, for the call command");
+    const ownFile = path.join(cache, 'code', own[0] as string);
+    assert.ok(readCodeCache(ownFile), 'kept with its sha256');
+    const ownBefore = statSync(ownFile, { bigint: true });
 
-    // V8 took it: a refused cache would be written anew at exit.
+    // V8 took both: a refused cache would be written anew at exit.
     const second = oneShot(cache);
     assert.equal(second.status, 0, second.stderr);
     assert.match(second.stdout, answer);
     assert.equal(statSync(file, { bigint: true }).mtimeNs, before.mtimeNs, 'the cache was used as it is');
+    assert.equal(statSync(ownFile, { bigint: true }).mtimeNs, ownBefore.mtimeNs, "the CLI's cache too");
 
     const damaged = readFileSync(file);
     const middle = damaged.length >> 1;
