@@ -11,7 +11,7 @@ import { BootError, CrashError, TransportError, type CrashKind } from '../errors
 import { detectCrash } from './crash.ts';
 import { CallMarkFilter } from './call-marks.ts';
 import type { Snapshot } from './snapshot.ts';
-import { ALL_TUNINGS, applyDeviceTuning, bootFiles, catchEmulatorFault, clearSerialInput, hasBulkWindow, setJit, v86Options, type Tuning } from './v86-config.ts';
+import { ALL_TUNINGS, applyDeviceTuning, bootFiles, catchEmulatorFault, clearSerialInput, hasBulkWindow, jitWindowSwitch, setJit, v86Options, type Tuning } from './v86-config.ts';
 
 /** Kernel messages are kept up to this many characters; crash excerpts come from the tail. */
 const CONSOLE_KEEP = 256 * 1024;
@@ -119,6 +119,8 @@ export class Emulator {
   private lastMark = -1;
   /** Runs the guest now if it is idle, to serve bytes just sent (browser only; see yieldOnThisThread). */
   private kick = (): void => undefined;
+  /** Told each console line of a cold boot, until the agent is ready. */
+  private onBootLine: ((line: string) => void) | null = null;
   private readonly markWaiters = new Set<() => void>();
 
   private constructor(
@@ -198,9 +200,14 @@ export class Emulator {
 
   private async bootCold(): Promise<void> {
     const ready = this.agent.ready(this.options.bootTimeoutMs, `the agent's ready signal from kernel ${this.kernel.id}`);
+    // An interpreted boot turns the JIT on for its hot stretches only (jitWindowSwitch).
+    if (this.options.jitDuringBoot !== true) this.onBootLine = jitWindowSwitch(this.kernel, this.options.tunings ?? ALL_TUNINGS, (on) => setJit(this.v86, on));
     await this.v86.run();
     const crash = this.silenceAfterCrashText(CRASH_GRACE_MS);
-    const { release, version } = await Promise.race([ready, crash.failed]).finally(crash.stop);
+    const { release, version } = await Promise.race([ready, crash.failed]).finally(() => {
+      crash.stop();
+      this.onBootLine = null;
+    });
     this.release = release;
     this.version = version;
     // A round trip leaves the agent waiting for input with nothing half-sent: the state to save.
@@ -278,6 +285,7 @@ export class Emulator {
     this.console += String.fromCharCode(b);
     if (b !== 10) return;
     const line = this.console.slice(this.lineStart - this.consoleDropped);
+    this.onBootLine?.(line);
     const kind = detectCrash(line);
     if (kind) {
       this.crashText.push({ kind, at: this.lineStart, line });

@@ -74,6 +74,14 @@ export const TUNINGS = {
     "the host inflates the gzipped ext2 initrd: 2.4's rd_load copies its 128 blocks instead of running inflate in the emulated CPU, where that code is new to the JIT",
   'host-unpack':
     "the host unpacks the kernel's payload and v86 starts the bare kernel where the kernel's own decompressor would have put it: 2.4/2.6 skip 65-115 million emulated instructions of inflate; 6.1 skips its XZ decompressor, 2.3 of its 2.6 billion instructions to the agent (host-side XZ through unxz/, ~1 s)",
+  'jit-key-check':
+    "v86's JIT on while 6.1 loads its built-in X.509 certificate (from the console line that announces it to the one that reports it loaded): checking the key's self-signature is RSA arithmetic, ~20 of its 134 million instructions to the agent in a few tight loops, ~1.0 s of the emulator's thread interpreted, ~0.2 s with the JIT (medians of 4 boots each, alternated)",
+  'jit-init-free':
+    "v86's JIT on from 6.1's last initcalls to its freeing of init memory (console line 'clk: Disabling unused clocks' to 'Freeing unused kernel image'): ftrace_free_init_mem drops the records of init code from ftrace's 36,953, a binary search and a memmove each (~10 million instructions), ~0.5 s of the emulator's thread interpreted, ~0.2 s with the JIT",
+  'jit-early-boot':
+    "kernel command line earlycon=uart8250,io,0x3f8,115200, so that 6.1 prints to the serial port from its first message (five lines more in the boot log: the early console's start, and its hand-over to ttyS0, which both print), and v86's JIT on for the two hot stretches of its early boot that those lines now mark: from power-on to its banner, where setup_arch sorts its jump-label entries (~6 of the 9 million instructions there), and from 'rcu: Adjusting geometry' to 'NR_IRQS:', where trace_init matches each system call's name against the syscall trace metadata, strcmp over ~450x450 pairs (~32 million instructions). Of the emulator's thread: ~0.55 s -> ~0.3 s and ~1.4 s -> ~0.45 s",
+  'no-slab-sysfs':
+    "kernel command line initcall_blacklist=slab_sysfs_init: 6.1 otherwise gives each of its slab caches a directory of statistics files in /sys/kernel/slab (6.5 of its 134 million emulated instructions, ~0.3 s), which nothing here reads; caches made later skip theirs as they do before that initcall",
 } as const;
 
 export type Tuning = keyof typeof TUNINGS;
@@ -103,6 +111,10 @@ const TUNED_SERIES: Record<Tuning, readonly BootKernel['series'][]> = {
   'no-tracefs-setup': ['6.1'],
   'no-ftrace-weak-check': ['6.1'],
   'no-blake2s-selftest': ['6.1'],
+  'jit-key-check': ['6.1'],
+  'jit-init-free': ['6.1'],
+  'jit-early-boot': ['6.1'],
+  'no-slab-sysfs': ['6.1'],
 };
 
 /**
@@ -117,12 +129,57 @@ const BLACKLISTED_INITCALLS: Partial<Record<Tuning, readonly string[]>> = {
   'no-tracefs-setup': ['tracer_init_tracefs', 'trace_eval_init'],
   'no-ftrace-weak-check': ['ftrace_check_for_weak_functions'],
   'no-blake2s-selftest': ['blake2s_mod_init'],
+  'no-slab-sysfs': ['slab_sysfs_init'],
 };
+
+/** A stretch of a boot between two console lines where v86's JIT pays for itself (see setJit). */
+interface JitWindow {
+  /** null: from power-on. */
+  opens: string | null;
+  closes: string;
+}
+
+/**
+ * The boot's stretches run with the JIT on. Most of a boot runs once and is
+ * cheaper interpreted; these are hot loops run millions of times, where
+ * compiling them costs far less than it saves. Opened and closed by the
+ * console lines on either side, which the kernel prints as it goes.
+ */
+const JIT_WINDOWS: Partial<Record<Tuning, readonly JitWindow[]>> = {
+  'jit-key-check': [{ opens: 'Loading compiled-in X.509 certificates', closes: 'Loaded X.509 cert' }],
+  'jit-init-free': [{ opens: 'clk: Disabling unused clocks', closes: 'Freeing unused kernel image' }],
+  // With the early console (EARLY_CONSOLE) these lines come out as they are printed, not all at once when the console starts.
+  'jit-early-boot': [
+    { opens: null, closes: 'Linux version' },
+    { opens: 'rcu: Adjusting geometry for rcu_fanout_leaf', closes: 'NR_IRQS:' },
+  ],
+};
+
+/** The 8250 UART v86 puts at ttyS0's port, as the kernel's early console. */
+const EARLY_CONSOLE = 'earlycon=uart8250,io,0x3f8,115200';
+
+/**
+ * What switches the JIT on and off as a boot's console lines come in, for
+ * the JIT windows `tunings` give `kernel`; null when there are none. A
+ * window that opens at power-on switches the JIT on at once.
+ */
+export function jitWindowSwitch(kernel: BootKernel, tunings: readonly Tuning[], setJitOn: (on: boolean) => void): ((line: string) => void) | null {
+  const windows = tunings.filter((t) => tuningApplies(kernel, t)).flatMap((t) => JIT_WINDOWS[t] ?? []);
+  if (windows.length === 0) return null;
+  if (windows.some((w) => w.opens === null)) setJitOn(true);
+  return (line) => {
+    for (const w of windows) {
+      if (w.opens !== null && line.includes(w.opens)) setJitOn(true);
+      else if (line.includes(w.closes)) setJitOn(false);
+    }
+  };
+}
 
 /** Whether booting `kernel` without `tuning` would differ (the benchmark skips the rest). */
 export function tuningApplies(kernel: BootKernel, tuning: Tuning): boolean {
   if (tuning === 'preset-lpj') return kernel.id === '2.6.17';
-  if (BLACKLISTED_INITCALLS[tuning]) return kernel.id === '6.1';
+  // Measured on Debian's 6.1 only: its initcalls and the console lines around its hot stretches.
+  if (BLACKLISTED_INITCALLS[tuning] || JIT_WINDOWS[tuning]) return kernel.id === '6.1';
   return TUNED_SERIES[tuning].includes(kernel.series);
 }
 
@@ -142,6 +199,7 @@ export function kernelCommandLine(kernel: BootKernel, tunings: readonly Tuning[]
   if (uses('no-isapnp')) words.push('noisapnp');
   if (uses('no-crypto-selftests')) words.push('cryptomgr.notests');
   if (uses('zero-freed')) words.push('init_on_free=1');
+  if (uses('jit-early-boot')) words.push(EARLY_CONSOLE);
   if (uses('no-vga16fb')) words.push('video=vga16fb:off');
   if (uses('preset-lpj')) words.push(`lpj=${PRESET_LPJ}`);
   return words.join(' ');

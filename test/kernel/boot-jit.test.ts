@@ -5,29 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { V86 } from 'v86';
 import { boot } from '../../node/boot.ts';
+import { onJitCompile } from './jit-compiles.ts';
 
-interface CpuWithCodegen {
-  codegen_finalize: (...args: unknown[]) => unknown;
-}
-
-/** Counts the wasm modules v86's JIT emits, in every machine started from here on. */
+/** The wasm modules v86's JIT has emitted, in every machine started from here on. */
 let compiled = 0;
-const proto = V86.prototype as unknown as { run: (this: { v86?: { cpu?: CpuWithCodegen } }) => unknown };
-const run = proto.run;
-proto.run = function (this: { v86?: { cpu?: CpuWithCodegen } }) {
-  const cpu = this.v86?.cpu;
-  if (cpu && !(cpu as { counted?: boolean }).counted) {
-    const finalize = cpu.codegen_finalize.bind(cpu);
-    cpu.codegen_finalize = (...args: unknown[]) => {
-      compiled++;
-      return finalize(...args);
-    };
-    (cpu as { counted?: boolean }).counted = true;
-  }
-  return run.call(this);
-};
+onJitCompile(() => compiled++);
 
 async function bootCounting(jitDuringBoot: boolean): Promise<{ duringBoot: number; duringCalls: number; answers: string[] }> {
   compiled = 0;

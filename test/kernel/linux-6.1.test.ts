@@ -48,7 +48,7 @@ test('6.1 booted from nothing with host-unpack: the host unpacks its XZ kernel t
 });
 
 /** The tunings that skip initcalls (initcall_blacklist=): what they leave out must change neither answers nor the boot log. */
-const SKIPPING: readonly Tuning[] = ['no-tracefs-setup', 'no-ftrace-weak-check', 'no-blake2s-selftest'];
+const SKIPPING: readonly Tuning[] = ['no-tracefs-setup', 'no-ftrace-weak-check', 'no-blake2s-selftest', 'no-slab-sysfs'];
 
 /** Lines a slow host may add to any boot: a timer interrupt, clock check or PCI quirk that took long by the host's clock. */
 const HOST_TIMING = /^(hrtimer: interrupt took|clocksource: .*(unstable|watchdog)|tsc: .*unstable)|\btook \d+ usecs$/i;

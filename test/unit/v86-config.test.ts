@@ -129,11 +129,11 @@ test("6.1's skipped initcalls: one initcall_blacklist= word with each tuning's i
     assert.ok(words.length <= 1, words.join(' '));
     return words[0]?.slice('initcall_blacklist='.length).split(',') ?? [];
   };
-  assert.deepEqual(blacklist(), ['tracer_init_tracefs', 'trace_eval_init', 'ftrace_check_for_weak_functions', 'blake2s_mod_init']);
+  assert.deepEqual(blacklist(), ['tracer_init_tracefs', 'trace_eval_init', 'ftrace_check_for_weak_functions', 'blake2s_mod_init', 'slab_sysfs_init']);
   // The tracefs set-up is skipped whole or not at all: without its queue, tracer_init_tracefs would do the work in init.
-  assert.deepEqual(blacklist(ALL_TUNINGS.filter((t) => t !== 'no-tracefs-setup')), ['ftrace_check_for_weak_functions', 'blake2s_mod_init']);
+  assert.deepEqual(blacklist(ALL_TUNINGS.filter((t) => t !== 'no-tracefs-setup')), ['ftrace_check_for_weak_functions', 'blake2s_mod_init', 'slab_sysfs_init']);
   assert.deepEqual(blacklist(['no-blake2s-selftest']), ['blake2s_mod_init']);
-  assert.deepEqual(blacklist(ALL_TUNINGS.filter((t) => !['no-tracefs-setup', 'no-ftrace-weak-check', 'no-blake2s-selftest'].includes(t))), []);
+  assert.deepEqual(blacklist(ALL_TUNINGS.filter((t) => !['no-tracefs-setup', 'no-ftrace-weak-check', 'no-blake2s-selftest', 'no-slab-sysfs'].includes(t))), []);
   // Measured on Debian's 6.1 only: other kernels boot without the list.
   assert.ok(!kernelCommandLine(k26).includes('initcall_blacklist'));
   const user = { ...k61, id: 'file:other-6.x' as const };
