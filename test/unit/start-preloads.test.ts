@@ -44,3 +44,22 @@ test('a build without the kernel images (no mirror) preloads the same', () => {
     ['assets/v86-e.wasm'],
   );
 });
+
+test("the lab's own code (main.ts and xterm.js), which the page's small entry imports, is a module preload at normal priority, ahead of v86's", () => {
+  const tags = startPreloads(
+    bundle([
+      { type: 'chunk', fileName: 'assets/index-a.js', name: 'index' },
+      { type: 'chunk', fileName: 'assets/v86-c.js', name: 'v86' },
+      { type: 'chunk', fileName: 'assets/main-m.js', name: 'main' },
+      { type: 'chunk', fileName: 'assets/xterm-x.js', name: 'xterm' },
+    ]),
+  );
+  assert.deepEqual(
+    tags.map((t) => ({ ...t.attrs })),
+    [
+      { rel: 'modulepreload', href: 'assets/main-m.js', crossorigin: '' },
+      { rel: 'modulepreload', href: 'assets/xterm-x.js', crossorigin: '' },
+      { rel: 'modulepreload', href: 'assets/v86-c.js', crossorigin: '', fetchpriority: 'low' },
+    ],
+  );
+});
