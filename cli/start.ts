@@ -19,9 +19,9 @@ declare const MODLAB_CLI_BUNDLE: string;
  * is written only when there is none, so one made by `--help` would
  * otherwise stand for a `call` that runs far more.
  */
-function cacheName(bundle: string, argv: readonly string[]): string {
+function commandName(argv: readonly string[]): string {
   const command = argv[0] ?? '';
-  return `${path.basename(bundle, '.cjs')}-${/^[a-z]{1,16}$/.test(command) ? command : 'other'}`;
+  return /^[a-z]{1,16}$/.test(command) ? command : 'other';
 }
 
 export function cli(argv: readonly string[]): Promise<number> {
@@ -29,7 +29,7 @@ export function cli(argv: readonly string[]): Promise<number> {
   const name = path.basename(bundle, '.cjs');
   // What comes before the hash: the caches of other builds of the CLI start with it too.
   const family = name.replace(/[0-9A-F]+$/, '');
-  const main = runCachedCommonJs(bundle, cacheName(bundle, argv), {
+  const main = runCachedCommonJs(bundle, `${name}-${commandName(argv)}`, {
     importUrl: (url) => import(url),
     supersedes: (file) => file.startsWith(family) && !file.startsWith(`${name}-`),
   }) as typeof Main;

@@ -11,7 +11,7 @@ import { BootError, CrashError, TransportError, type CrashKind } from '../errors
 import { detectCrash } from './crash.ts';
 import { CallMarkFilter } from './call-marks.ts';
 import type { Snapshot } from './snapshot.ts';
-import { ALL_TUNINGS, applyDeviceTuning, bootFiles, catchEmulatorFault, clearSerialInput, hasBulkWindow, jitWindowSwitch, setJit, v86Options, type Tuning } from './v86-config.ts';
+import { ALL_TUNINGS, applyDeviceTuning, bootFiles, catchEmulatorFault, clearSerialInput, hasBulkWindow, jitWindowSwitch, restoreOptions, setJit, v86Options, type Tuning } from './v86-config.ts';
 
 /** Kernel messages are kept up to this many characters; crash excerpts come from the tail. */
 const CONSOLE_KEEP = 256 * 1024;
@@ -157,13 +157,13 @@ export class Emulator {
    * a restore) overlaps the snapshot's hashing and inflating, which run off
    * it, instead of following them. One not taken must be discarded.
    */
-  static prepare(assets: MachineAssets, tunings: readonly Tuning[] = ALL_TUNINGS): PreparedV86 {
-    return new PreparedV86(setUpV86(restoreOptions(assets, tunings), assets));
+  static prepare(assets: MachineAssets): PreparedV86 {
+    return new PreparedV86(setUpV86(restoreOptions(assets), assets));
   }
 
   /**
    * Brings up a new v86 instance: restored from a snapshot, or booted from
-   * the files. A `prepared` v86 (prepare() with the same assets and tunings)
+   * the files. A `prepared` v86 (prepare() with the same assets)
    * serves the restore; for a boot it is discarded.
    */
   static async start(assets: MachineAssets, options: EmulatorOptions, from: StartFrom, prepared: PreparedV86 | null = null): Promise<Emulator> {
@@ -173,7 +173,7 @@ export class Emulator {
     const ahead = snapshot ? (prepared?.take() ?? null) : null;
     if (!ahead) void prepared?.discard();
     // A restore overwrites memory: copying the kernel and initrd in first would only cost time (see zeroFirmwareOnly).
-    const { v86, loaded } = ahead ?? setUpV86('boot' in from ? v86Options(from.boot, tunings, await bootFiles(from.boot, tunings)) : restoreOptions(assets, tunings), assets);
+    const { v86, loaded } = ahead ?? setUpV86('boot' in from ? v86Options(from.boot, tunings, await bootFiles(from.boot, tunings)) : restoreOptions(assets), assets);
     const emu = new Emulator(assets.kernel, v86, options);
     try {
       await withDeadline(loaded, options.bootTimeoutMs, () => new BootError(`v86 did not load within ${options.bootTimeoutMs} ms`));
@@ -437,22 +437,6 @@ export function bootFailure(kernel: BootKernel, e: unknown, consoleTail: string,
 
 /** Below this, a v86 given its BIOS writes it into RAM; a restore's v86 is given no file and writes nothing (test/unit/fresh-memory.test.ts). */
 export const FIRMWARE_END = 0x100000;
-
-const NO_FILE = new Uint8Array(0);
-
-/**
- * A boot's options without the kernel, initrd or BIOS, for a machine whose
- * state comes from a snapshot: the state brings the whole of memory (the
- * BIOS's copy below FIRMWARE_END too), so none of the three is read for it.
- */
-export function restoreOptions(assets: MachineAssets, tunings: readonly Tuning[] = ALL_TUNINGS): V86Options {
-  const options = v86Options({ ...assets, bzimage: NO_FILE, initrd: NO_FILE, bios: NO_FILE }, tunings);
-  delete options.bzimage;
-  delete options.initrd;
-  delete options.bios;
-  delete options.vga_bios;
-  return options;
-}
 
 interface CpuMemory {
   zero_memory: (addr: number, length: number) => void;

@@ -133,7 +133,7 @@ export class Machine {
     this.generation++;
     this.options.onEvent?.({ type: 'booting', kernel: this.kernel.id, generation: this.generation });
     // A first machine sets up its v86 while the snapshot it found is checked and inflated (see Emulator.prepare), or earlier, while it is looked up.
-    const setUp = (): PreparedV86 => Emulator.prepare(this.assets, this.tunings);
+    const setUp = (): PreparedV86 => Emulator.prepare(this.assets);
     let prepared = this.emu || !this.options.expectSnapshot || !this.options.snapshots ? null : setUp();
     const snapshot = await this.snapshot(this.emu || prepared ? undefined : () => (prepared = setUp()));
     let usable = snapshot;

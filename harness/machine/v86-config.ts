@@ -7,7 +7,7 @@
 import type { V86, V86Options } from 'v86';
 import type { BootKernel } from '../../kernel-images/user-kernel.ts';
 import { WINDOW_PHYS, WINDOW_SIZE } from '../protocol.ts';
-import { exactBuffer, type BootAssets } from './assets.ts';
+import { exactBuffer, type BootAssets, type MachineAssets } from './assets.ts';
 import { decompress } from '../compression.ts';
 import { KERNEL_LOAD, MAX_VMLINUX, unpackRelocatable, type UnpackResult } from './kernel-unpack.ts';
 import type { XzDecoder } from './unxz.ts';
@@ -322,15 +322,14 @@ export function bootFiles(assets: BootAssets, tunings: readonly Tuning[] = ALL_T
   return files;
 }
 
-/** `files` are the kernel and initrd v86 loads: the assets' own, or what bootFiles made of them. */
-export function v86Options(assets: BootAssets, tunings: readonly Tuning[] = ALL_TUNINGS, files: BootFiles = assets): V86Options {
+/**
+ * The machine v86 emulates, without firmware, kernel or initrd: what a
+ * restore gets, whose state brings the whole of memory (the BIOS's copy below
+ * FIRMWARE_END too), so none of the three is read for it.
+ */
+export function restoreOptions(assets: MachineAssets): V86Options {
   return {
     wasm_path: assets.wasmPath,
-    bios: { buffer: exactBuffer(assets.bios) },
-    ...(tunings.includes('no-vga-bios') || !assets.vgaBios ? {} : { vga_bios: { buffer: exactBuffer(assets.vgaBios) } }),
-    bzimage: { buffer: exactBuffer(files.bzimage) },
-    initrd: { buffer: exactBuffer(files.initrd) },
-    cmdline: kernelCommandLine(assets.kernel, tunings),
     memory_size: emulatedMemory(assets.kernel),
     vga_memory_size: VGA_MEMORY,
     // Started by hand, after the device tuning below is in place.
@@ -339,6 +338,18 @@ export function v86Options(assets: BootAssets, tunings: readonly Tuning[] = ALL_
     disable_keyboard: true,
     disable_mouse: true,
     disable_speaker: true,
+  };
+}
+
+/** A boot's: the machine with its BIOS, and `files`, the kernel and initrd v86 loads (the assets' own, or what bootFiles made of them). */
+export function v86Options(assets: BootAssets, tunings: readonly Tuning[] = ALL_TUNINGS, files: BootFiles = assets): V86Options {
+  return {
+    ...restoreOptions(assets),
+    bios: { buffer: exactBuffer(assets.bios) },
+    ...(tunings.includes('no-vga-bios') || !assets.vgaBios ? {} : { vga_bios: { buffer: exactBuffer(assets.vgaBios) } }),
+    bzimage: { buffer: exactBuffer(files.bzimage) },
+    initrd: { buffer: exactBuffer(files.initrd) },
+    cmdline: kernelCommandLine(assets.kernel, tunings),
   };
 }
 

@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { V86 } from 'v86';
-import { FIRMWARE_END, restoreOptions } from '../../harness/machine/emulator.ts';
-import { ALL_TUNINGS, v86Options } from '../../harness/machine/v86-config.ts';
+import { FIRMWARE_END } from '../../harness/machine/emulator.ts';
+import { ALL_TUNINGS, restoreOptions, v86Options } from '../../harness/machine/v86-config.ts';
 import { NodeAssets } from '../../node/assets.ts';
 
 interface CpuView {
@@ -31,7 +31,7 @@ async function loadedCpu(v86: V86): Promise<CpuView> {
 
 test('a v86 set up for a restore has RAM above FIRMWARE_END all zero before it runs; one set up to boot, not', async () => {
   const assets = await new NodeAssets({ download: false }).load('2.4.20');
-  const bare = new V86(restoreOptions(assets, ALL_TUNINGS));
+  const bare = new V86(restoreOptions(assets));
   try {
     const cpu = await loadedCpu(bare);
     const size = cpu.memory_size[0] ?? 0;
