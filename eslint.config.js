@@ -23,7 +23,8 @@ const DEPS = {
   'harness/calls': ['harness/calls', 'harness/protocol.ts', 'harness/errors.ts', 'kernel-images'],
   'harness/agent': ['harness/agent', 'harness/protocol.ts', 'harness/errors.ts'],
   // tcc.ts for its ELF checks only (one copy: what the compiler must write is what exec takes).
-  'harness/machine': ['harness/machine', 'harness/agent', 'harness/calls', 'harness/protocol.ts', 'harness/errors.ts', 'harness/elf.ts', 'harness/compression.ts', 'kernel-images', 'npm:v86'],
+  // #v86: v86 patched (harness/machine/v86-patches.ts), as each target loads it (package.json imports).
+  'harness/machine': ['harness/machine', 'harness/agent', 'harness/calls', 'harness/protocol.ts', 'harness/errors.ts', 'harness/elf.ts', 'harness/compression.ts', 'kernel-images', 'npm:v86', '#v86'],
   // The compiler's runner: the wasm and its glue come from the target (compiler/ is outside the core).
   'harness/compiler': ['harness/compiler', 'harness/errors.ts', 'harness/elf.ts', 'kernel-images/sha256.ts'],
   'harness/reports': ['harness/reports', 'harness/machine', 'harness/calls', 'harness/errors.ts', 'kernel-images'],
@@ -41,6 +42,8 @@ const DEPS = {
   'web/snapshots-plugin.ts': ['web/snapshots-plugin.ts', 'node', 'harness', 'kernel-images', 'browser/shipped-snapshots.ts', 'npm:vite'],
   // Also in Node inside Vite: the page head's preloads, from the bundle's file names.
   'web/start-preloads-plugin.ts': ['web/start-preloads-plugin.ts', 'web/kernel-images-plugin.ts', 'kernel-images', 'npm:vite'],
+  // Also in Node inside Vite: the page's v86 patched as the Node target's is.
+  'web/v86-patch-plugin.ts': ['web/v86-patch-plugin.ts', 'harness', 'kernel-images', 'npm:vite'],
   // The build script (Node) and the glue's typing, which names the core's factory type.
   compiler: ['compiler', 'harness/compiler', 'node:'],
   // The XZ decoder's build script (Node), which shares the compiler's emscripten check.
@@ -69,6 +72,7 @@ const layers = {
           let target;
           if (spec.startsWith('.')) target = path.relative(ROOT, path.resolve(path.dirname(context.filename), spec.split('?')[0])).split(path.sep).join('/');
           else if (spec.startsWith('node:')) target = 'node:';
+          else if (spec.startsWith('#')) target = spec;
           else target = `npm:${spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]}`;
           const ok = allowed.some((a) => target === a || target.startsWith(`${a}/`));
           if (!ok) context.report({ node, message: `${layer} may not import ${target} (see DEPS in eslint.config.js)` });

@@ -4,6 +4,7 @@ import { kernelImages } from './web/kernel-images-plugin.ts';
 import { shippedSnapshots } from './web/snapshots-plugin.ts';
 import { startPreloadsPlugin } from './web/start-preloads-plugin.ts';
 import { firstVisitKernelFiles } from './web/offline-kernels.ts';
+import { v86Patches } from './web/v86-patch-plugin.ts';
 
 /**
  * The policy web/index.html's <meta> carries, directive for directive (an
@@ -99,8 +100,10 @@ const offline = VitePWA({
 export default defineConfig({
   root: 'web',
   base: './',
-  // The two plugins that put kernels and saved machines in the site come first: the service worker lists what they emit.
-  plugins: [kernelImages(), shippedSnapshots(), startPreloadsPlugin(), offline],
+  // v86 patched as it is read; then the two plugins that put kernels and saved machines in the site: the service worker lists what they emit.
+  plugins: [v86Patches(), kernelImages(), shippedSnapshots(), startPreloadsPlugin(), offline],
+  // The dev server would otherwise pre-bundle v86 with esbuild, past the patch plugin.
+  optimizeDeps: { exclude: ['v86'] },
   build: {
     outDir: '../dist',
     emptyOutDir: true,

@@ -75,8 +75,7 @@ async function buildBundle(): Promise<Uint8Array> {
     platform: 'node',
     target: 'node20',
     packages: 'external',
-    // v86 through V8's code cache (see node/v86-code-cache.ts); the sources and the browser import v86 itself.
-    alias: { v86: './node/v86-code-cache.ts' },
+    // `#v86` (package.json imports) is bundled: the Node target's loader, v86 patched and through V8's code cache (node/v86-code-cache.ts).
     plugins: [bundledImportUrl],
     // What node/cached-script.ts hands the script: its own URL for the one module that reads import.meta.url (node/package-root.ts).
     define: { 'import.meta.url': '__modlabImportMetaUrl' },

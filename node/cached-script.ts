@@ -31,6 +31,8 @@ export interface CachedScriptOptions {
   importUrl?: ImportUrl;
   /** Names of other cache files that this one makes useless (an older build's), removed when it is written. */
   supersedes?: (cacheFileName: string) => boolean;
+  /** Changes the source before it is compiled (v86's patches); the cache name must then name the change too. */
+  transform?: (source: string) => string;
 }
 
 /**
@@ -39,7 +41,8 @@ export interface CachedScriptOptions {
  * cache against the source's length.
  */
 export function runCachedCommonJs(file: string, cacheName: string, options: CachedScriptOptions = {}): unknown {
-  const source = readFileSync(file, 'utf8');
+  const read = readFileSync(file, 'utf8');
+  const source = options.transform ? options.transform(read) : read;
   const cacheFile = processCodeCacheFile(currentCacheChoice().root, cacheName);
   const cachedData = readCodeCache(cacheFile);
   const wrapped = `(function (exports, require, module, __filename, __dirname, __modlabImportMetaUrl, __modlabImportUrl) {${source}\n})`;

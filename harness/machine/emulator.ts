@@ -3,7 +3,9 @@
  * serial ports, keeps the console text, watches it for crashes, and brings the
  * agent up within a deadline, by booting or by restoring a snapshot.
  */
-import { V86, type V86Options } from 'v86';
+import type { V86Options } from 'v86';
+// v86 patched (v86-patches.ts): the Node target's loader, or in the page libv86.mjs patched by the build (package.json imports).
+import { V86 } from '#v86';
 import { isUserKernelId, type BootKernel } from '../../kernel-images/user-kernel.ts';
 import type { BootAssets, MachineAssets } from './assets.ts';
 import { AgentClient } from '../agent/client.ts';

@@ -3,7 +3,7 @@
  * every machine started after the first call, for tests of when a boot
  * compiles (boot-jit.test.ts, jit-windows.test.ts).
  */
-import { V86 } from 'v86';
+import { V86 } from '#v86';
 
 interface CpuWithCodegen {
   codegen_finalize: (...args: unknown[]) => unknown;

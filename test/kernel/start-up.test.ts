@@ -265,3 +265,31 @@ test('a snapshot store says whether it holds a saved machine of a kernel before 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a one-shot call loads next to none of Node's own modules after bin/modlab.mjs sets V8's flags, which make Node compile them from source", LONG, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'modlab-after-flags-'));
+  try {
+    // Preloaded: notes how many modules Node had loaded when the first flag was set, and at exit names those loaded since.
+    const hook = path.join(dir, 'after-flags.cjs');
+    writeFileSync(
+      hook,
+      `const v8 = require('node:v8'); const set = v8.setFlagsFromString; let at = -1;
+v8.setFlagsFromString = function (flags) { if (at < 0) at = process.moduleLoadList.length; return set.call(this, flags); };
+process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(path.join(dir, 'after.json'))}, JSON.stringify(at < 0 ? null : process.moduleLoadList.slice(at).filter((m) => m.startsWith('NativeModule ')))));\n`,
+    );
+    const cache = path.join(dir, 'cache');
+    const run = (): void => {
+      const r = spawnSync(process.execPath, ['--require', hook, BIN, 'call', 'create_module', 'x', '4096'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, MODLAB_CACHE_DIR: cache, MODLAB_NO_SNAPSHOTS: '' } });
+      assert.equal(r.status, 0, r.stderr);
+    };
+    // The first run boots and keeps the machine; the second is the one-shot call from it.
+    run();
+    run();
+    const after = JSON.parse(readFileSync(path.join(dir, 'after.json'), 'utf8')) as string[] | null;
+    assert.ok(after, 'bin/modlab.mjs set V8 flags');
+    // Without the modules bin/modlab.mjs loads first, some 40 load later.
+    assert.ok(after.length <= 4, `loaded after the flags: ${after.join(', ')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { V86 } from 'v86';
+import { V86 } from '#v86';
 import { FIRMWARE_END } from '../../harness/machine/emulator.ts';
 import { ALL_TUNINGS, restoreOptions, v86Options } from '../../harness/machine/v86-config.ts';
 import { NodeAssets } from '../../node/assets.ts';

@@ -1,0 +1,122 @@
+/**
+ * Changes to v86's own built code, made as the code is loaded: in Node by
+ * node/v86-code-cache.ts (libv86.js), in the page by web/v86-patch-plugin.ts
+ * (libv86.mjs, at build time). Both builds are the same Closure output, so
+ * one list serves both. Each edit names text that must occur exactly once in
+ * the pinned v86 (V86_VERSION): another build of v86 fails loudly at load,
+ * and in test/unit/v86-patches.test.ts, instead of running half-patched.
+ *
+ * None of them changes what the guest sees or what a saved state holds;
+ * they change how v86 sets itself up.
+ */
+import { V86_VERSION } from './snapshot.ts';
+
+export interface V86Edit {
+  find: string;
+  replace: string;
+}
+
+export interface V86Patch {
+  name: string;
+  /** What it saves, and why the guest cannot tell. */
+  why: string;
+  /** A property name the patch brings in: it survives the page build's minifying, so a test finds it there. */
+  marker: string;
+  edits: readonly V86Edit[];
+}
+
+export const V86_PATCHES: readonly V86Patch[] = [
+  {
+    name: 'shared-empty-port',
+    why:
+      'v86 makes an entry object for each of the 65,536 I/O ports as it sets up: ~4.7 MB that all stay alive, ' +
+      'so making them and the collections that then copy them cost a one-shot call ~30 ms of its main thread, and ' +
+      'a page load the same. Only a few hundred ports ever get a handler. The others now share one empty entry; a ' +
+      'port gets its own the first time a device registers a handler on it, or a PCI device takes it into an I/O ' +
+      'range (whose entries v86 moves when the guest moves the range). Port reads and writes go through the same ' +
+      'entries as before.',
+    marker: 'own_entry',
+    edits: [
+      {
+        // IO's constructor (minified as Ea): one shared entry instead of 65,536 new ones, the table filled at once.
+        find: 'this.ports=[];this.cpu=a;for(var b=0;65536>b;b++)this.ports[b]=this.create_empty_entry();',
+        replace: 'this.shared_entry=this.create_empty_entry();this.ports=Array(65536).fill(this.shared_entry);this.cpu=a;var b;',
+      },
+      {
+        // own_entry: the port's own entry, made on first need; register_read then writes into it.
+        find: 'Ea.prototype.register_read=function(a,b,c,d,e){',
+        replace:
+          'Ea.prototype.own_entry=function(a){this.ports[a]===this.shared_entry&&(this.ports[a]=this.create_empty_entry());return this.ports[a]};' +
+          'Ea.prototype.register_read=function(a,b,c,d,e){this.own_entry(a);',
+      },
+      { find: 'Ea.prototype.register_write=function(a,b,c,d,e){', replace: 'Ea.prototype.register_write=function(a,b,c,d,e){this.own_entry(a);' },
+      {
+        // PCI's register_device keeps an I/O range's entries to move them later: they must be the ports' own,
+        // or a handler registered after it would stay behind.
+        find: 'e.entries[g]=this.io.ports[f+g]',
+        replace: 'e.entries[g]=this.io.own_entry(f+g)',
+      },
+    ],
+  },
+  {
+    name: 'filled-memory-map',
+    why:
+      "v86 keeps a handler for each 128 KiB of the 4 GiB address space (32,768 slots, four tables) and, as it sets up, " +
+      'points every slot above RAM at the unmapped-memory handler one by one, in code that runs once and so is never ' +
+      'optimised: ~15 ms of a one-shot call. The tables are now made at their full size and filled a range at a ' +
+      'time (Array.prototype.fill), with the same handlers in the same slots.',
+    marker: 'memory_map_slots',
+    edits: [
+      {
+        // IO's constructor, which cleared the slots of RAM in the CPU's (still empty) tables: the four tables at
+        // their full size instead, each slot undefined (no handler) as before. Nothing maps memory before IO exists.
+        find: 'for(b=0;b<<17<c;b++)a.memory_map_read8[b]=a.memory_map_write8[b]=void 0,a.memory_map_read32[b]=a.memory_map_write32[b]=void 0;',
+        replace:
+          'a.memory_map_slots=32768;a.memory_map_read8=Array(32768).fill(void 0);a.memory_map_write8=Array(32768).fill(void 0);' +
+          'a.memory_map_read32=Array(32768).fill(void 0);a.memory_map_write32=Array(32768).fill(void 0);',
+      },
+      {
+        // IO's mmap_register: the slots from addr for size bytes (a multiple of 128 KiB), filled as ranges.
+        find: 'for(a>>>=17;0<b;a++)this.cpu.memory_map_read8[a]=c,this.cpu.memory_map_write8[a]=d,this.cpu.memory_map_read32[a]=e,this.cpu.memory_map_write32[a]=f,b-=131072',
+        replace:
+          'a>>>=17;b=0<b?a+Math.ceil(b/131072):a;this.cpu.memory_map_read8.fill(c,a,b);this.cpu.memory_map_write8.fill(d,a,b);' +
+          'this.cpu.memory_map_read32.fill(e,a,b);this.cpu.memory_map_write32.fill(f,a,b)',
+      },
+    ],
+  },
+];
+
+/** v86's source with every patch applied; throws, naming the patch, when an edit's text is not there exactly once. */
+export function patchV86Source(source: string, patches: readonly V86Patch[] = V86_PATCHES): string {
+  let out = source;
+  for (const patch of patches) {
+    for (const edit of patch.edits) {
+      const at = out.indexOf(edit.find);
+      if (at < 0 || out.indexOf(edit.find, at + 1) >= 0) {
+        throw new Error(`v86 patch ${patch.name}: ${at < 0 ? 'not found' : 'found more than once'} in this build of v86 (the patches are written for v86 ${V86_VERSION}): ${edit.find.slice(0, 60)}`);
+      }
+      out = out.slice(0, at) + edit.replace + out.slice(at + edit.find.length);
+    }
+  }
+  return out;
+}
+
+/**
+ * A short name for this set of patches, for cache names: V8 checks a code
+ * cache against its source's length only, and a patch may keep the length.
+ * FNV-1a over the edits (no crypto needed; not a security boundary).
+ */
+export function v86PatchesId(patches: readonly V86Patch[] = V86_PATCHES): string {
+  let h = 0x811c9dc5;
+  for (const patch of patches) {
+    for (const edit of patch.edits) {
+      for (const text of [edit.find, '\u0000', edit.replace, '\u0001']) {
+        for (let i = 0; i < text.length; i++) {
+          h ^= text.charCodeAt(i);
+          h = Math.imul(h, 0x01000193) >>> 0;
+        }
+      }
+    }
+  }
+  return h.toString(16).padStart(8, '0');
+}
