@@ -20,7 +20,7 @@ export interface V86Patch {
   name: string;
   /** What it saves, and why the guest cannot tell. */
   why: string;
-  /** A property name the patch brings in: it survives the page build's minifying, so a test finds it there. */
+  /** Text the patch brings in that survives the page build's minifying (property names do), so a test finds it there. */
   marker: string;
   edits: readonly V86Edit[];
 }
@@ -82,6 +82,25 @@ export const V86_PATCHES: readonly V86Patch[] = [
           'a>>>=17;b=0<b?a+Math.ceil(b/131072):a;this.cpu.memory_map_read8.fill(c,a,b);this.cpu.memory_map_write8.fill(d,a,b);' +
           'this.cpu.memory_map_read32.fill(e,a,b);this.cpu.memory_map_write32.fill(f,a,b)',
       },
+    ],
+  },
+  {
+    name: 'unpack-pages-direct',
+    why:
+      "A restore copies the saved machine's pages into RAM one by one (unpack_memory). For each of a 2.4 machine's " +
+      "36,864 pages it asked the page bitmap, and for each saved page it went through v86's memory view, which makes " +
+      'a new typed array at every use: ~15 ms of a restore. It now takes one view of RAM for the whole copy and skips ' +
+      'the bitmap eight pages at a time where a byte of it is zero. The same pages land at the same places.',
+    marker: 'mem8.subarray(0)',
+    edits: [
+      {
+        // CPU's unpack_memory: one real view of RAM (a subarray of the view's typed array), the bitmap's bytes read directly.
+        find: 'const c=this.memory_size[0]>>12;let d=0;for(let f=0;f<c;f++)if(a.get(f)){var e=d<<',
+        replace:
+          'const c=this.memory_size[0]>>12,h=this.mem8.subarray(0),g=a.view;let d=0;' +
+          'for(let f=0;f<c;f++)if(0===g[f>>3])f|=7;else if(g[f>>3]>>(f&7)&1){var e=d<<',
+      },
+      { find: 'this.mem8.set(e,f<<12);d++}}', replace: 'h.set(e,f<<12);d++}}' },
     ],
   },
 ];
