@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 
 // Node's own modules come compiled with Node, for V8's default flags: once a
-// flag is set below, V8 refuses that code, and every one of them loaded
-// later is compiled from source (~30 ms more for a call's). So the ones the
-// CLI uses are loaded first. (A missing one costs time, nothing else.)
+// flag is set below, V8 refuses that code and compiles each of them loaded
+// later from source (those a call loaded: 30-50 ms measured alone). So the
+// ones the CLI uses are loaded first; test/kernel/start-up.test.ts checks
+// that a call loads next to none later. (A missing one costs time only.)
 const require = createRequire(import.meta.url);
 for (const name of ['node:crypto', 'node:fs/promises', 'node:os', 'node:util', 'node:vm', 'node:zlib']) require(name);
 // The first use of `performance` loads Node's perf_hooks.
@@ -22,11 +23,12 @@ performance.now();
 // finish. Liftoff, the baseline compiler, alone is enough. Set before any
 // wasm is compiled (flags set later only apply to later compiles).
 v8.setFlagsFromString('--liftoff-only');
-// Setting up v86 allocates some 5 MB of objects that all live on (an entry
-// for each of the 65536 I/O ports): with V8's young generation starting at
-// 1 MiB and doubling when it grows, a one-shot call ran 12 collections;
-// growing 16-fold, 8. Only the growth factor still counts when set here: the
-// size flags are read when the heap is made, before this runs.
+// Setting up v86 and restoring a machine allocate megabytes of objects that
+// live on: with V8's young generation starting at 1 MiB and doubling as it
+// grows, a one-shot call runs more collections, and took ~30 ms longer
+// without this even with v86's port entries shared (v86-patches.ts). Only
+// the growth factor still counts when set here: the size flags are read
+// when the heap is made, before this runs.
 v8.setFlagsFromString('--semi-space-growth-factor=16');
 
 const built = new URL('../build/cli/modlab.mjs', import.meta.url);
