@@ -65,14 +65,14 @@ export const V86_PATCHES: readonly V86Patch[] = [
       'points every slot above RAM at the unmapped-memory handler one by one, in code that runs once and so is never ' +
       'optimised: ~15 ms of a one-shot call. The tables are now made at their full size and filled a range at a ' +
       'time (Array.prototype.fill), with the same handlers in the same slots.',
-    marker: 'memory_map_slots',
+    marker: 'memory_map_read8=Array(32768)',
     edits: [
       {
         // IO's constructor, which cleared the slots of RAM in the CPU's (still empty) tables: the four tables at
         // their full size instead, each slot undefined (no handler) as before. Nothing maps memory before IO exists.
         find: 'for(b=0;b<<17<c;b++)a.memory_map_read8[b]=a.memory_map_write8[b]=void 0,a.memory_map_read32[b]=a.memory_map_write32[b]=void 0;',
         replace:
-          'a.memory_map_slots=32768;a.memory_map_read8=Array(32768).fill(void 0);a.memory_map_write8=Array(32768).fill(void 0);' +
+          'a.memory_map_read8=Array(32768).fill(void 0);a.memory_map_write8=Array(32768).fill(void 0);' +
           'a.memory_map_read32=Array(32768).fill(void 0);a.memory_map_write32=Array(32768).fill(void 0);',
       },
       {

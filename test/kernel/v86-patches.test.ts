@@ -12,6 +12,7 @@ import { V86 as PlainV86 } from 'v86';
 import { Emulator } from '../../harness/machine/emulator.ts';
 import { ALL_TUNINGS, restoreOptions } from '../../harness/machine/v86-config.ts';
 import { NodeAssets } from '../../node/assets.ts';
+import { v86Loaded } from '../v86-loaded.ts';
 import { LONG } from './man-page.ts';
 
 interface Ram {
@@ -22,13 +23,7 @@ interface Ram {
 async function restoredRam(V86Class: typeof PlainV86, options: ReturnType<typeof restoreOptions>, state: ArrayBuffer): Promise<string> {
   const v86 = new V86Class(options);
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('v86 did not load within 20 s')), 20_000);
-      v86.add_listener('emulator-loaded', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await v86Loaded(v86);
     await v86.restore_state(state.slice(0));
     const ram = (v86 as unknown as { v86: { cpu: Ram } }).v86.cpu.mem8;
     return createHash('sha256').update(ram.subarray(0)).digest('hex');

@@ -11,6 +11,7 @@ import { V86 } from '#v86';
 import { FIRMWARE_END } from '../../harness/machine/emulator.ts';
 import { ALL_TUNINGS, restoreOptions, v86Options } from '../../harness/machine/v86-config.ts';
 import { NodeAssets } from '../../node/assets.ts';
+import { v86Loaded } from '../v86-loaded.ts';
 
 interface CpuView {
   // A wasm export: 1 or 0.
@@ -19,13 +20,7 @@ interface CpuView {
 }
 
 async function loadedCpu(v86: V86): Promise<CpuView> {
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('v86 did not load within 20 s')), 20_000);
-    v86.add_listener('emulator-loaded', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+  await v86Loaded(v86);
   return (v86 as unknown as { v86: { cpu: CpuView } }).v86.cpu;
 }
 

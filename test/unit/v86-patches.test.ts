@@ -13,6 +13,7 @@ import { V86 } from '#v86';
 import { patchV86Source, v86PatchesId, V86_PATCHES, type V86Patch } from '../../harness/machine/v86-patches.ts';
 import { restoreOptions } from '../../harness/machine/v86-config.ts';
 import { NodeAssets } from '../../node/assets.ts';
+import { v86Loaded } from '../v86-loaded.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -60,13 +61,7 @@ test("the Node target's v86 shares one empty entry among the idle ports, its dev
   const assets = await new NodeAssets({ download: false }).describe('2.4.20');
   const v86 = new V86(restoreOptions(assets));
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('v86 did not load within 20 s')), 20_000);
-      v86.add_listener('emulator-loaded', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await v86Loaded(v86);
     const cpu = (v86 as unknown as { v86: { cpu: CpuTables } }).v86.cpu;
     const ports = cpu.io.ports;
     assert.equal(ports.length, 65536);
