@@ -22,6 +22,10 @@ for (const build of ['libv86.js', 'libv86.mjs']) {
     const source = readFileSync(require.resolve(`v86/build/${build}`), 'utf8');
     for (const patch of V86_PATCHES) for (const edit of patch.edits) assert.equal(source.split(edit.find).length, 2, `${patch.name}: ${edit.find}`);
     const patched = patchV86Source(source);
+    // The same text as the edits made one after another (String.prototype.replace takes the one occurrence).
+    let inTurn = source;
+    for (const patch of V86_PATCHES) for (const edit of patch.edits) inTurn = inTurn.replace(edit.find, () => edit.replace);
+    assert.equal(patched, inTurn);
     for (const patch of V86_PATCHES) {
       for (const edit of patch.edits) assert.ok(patched.includes(edit.replace), `${patch.name} applied`);
       assert.ok(!source.includes(patch.marker) && patched.includes(patch.marker), `${patch.name}'s marker ${patch.marker} comes with it`);
@@ -34,6 +38,14 @@ test('a build of v86 without an edit\'s text, or with it twice, is refused with 
   assert.equal(patchV86Source('x;a=1;y', [patch]), 'x;a=2;y');
   assert.throws(() => patchV86Source('x;y', [patch]), /v86 patch example: not found/);
   assert.throws(() => patchV86Source('a=1;a=1;', [patch]), /v86 patch example: found more than once/);
+});
+
+test('edits land at their places in the source whatever their order in the list, and may not overlap', () => {
+  const later: V86Patch = { name: 'later', why: '', marker: 'x', edits: [{ find: 'c=3;', replace: 'c=30;' }] };
+  const earlier: V86Patch = { name: 'earlier', why: '', marker: 'x', edits: [{ find: 'a=1;', replace: 'a=10;' }] };
+  assert.equal(patchV86Source('a=1;b=2;c=3;', [later, earlier]), 'a=10;b=2;c=30;');
+  const overlapping: V86Patch = { name: 'overlapping', why: '', marker: 'x', edits: [{ find: '1;b', replace: '1;B' }] };
+  assert.throws(() => patchV86Source('a=1;b=2;c=3;', [earlier, overlapping]), /v86 patch overlapping: its edit overlaps another's/);
 });
 
 test('the patches\' id, which names the Node code cache, changes with any edit', () => {
