@@ -131,6 +131,34 @@ export const V86_PATCHES: readonly V86Patch[] = [
       { find: 'this.get_text_row=function(f){f*=c;', replace: 'this.get_text_row=function(f){this.pay_text();f*=c;' },
     ],
   },
+  {
+    name: 'svga-memory-with-ram',
+    why:
+      "Each time v86's WebAssembly memory grows, V8 starts a full garbage collection (the memory's new buffer counts as " +
+      "external memory). v86 grows it three times as it sets up: a page at start, the guest's RAM, and then, after " +
+      "the other devices are built, the VGA's memory. The collection the RAM started was over by then, so the VGA's " +
+      'started a second one: ~15-20 ms of a one-shot call, collecting nothing. The VGA memory is now allocated right ' +
+      "after the RAM, with the size the VGA will ask for, and the VGA takes that block; one collection covers all " +
+      'three. Same memory, same contents; only its place in the WebAssembly heap may differ.',
+    marker: 'svga_memory_early',
+    edits: [
+      {
+        // CPU's init: RAM first as before, then the VGA's memory at once (the size as the VGA constructor normalises it: 256 KiB..256 MiB, a power of two).
+        find: 'S.prototype.init=function(a,b){this.create_memory(a.memory_size||67108864,a.initrd?67108864:1048576);',
+        replace:
+          'S.prototype.init=function(a,b){this.create_memory(a.memory_size||67108864,a.initrd?67108864:1048576);' +
+          'this.svga_memory_early_size=a.vga_memory_size||8388608;' +
+          'this.svga_memory_early=this.svga_memory_early_size>=262144&&this.svga_memory_early_size<=268435456&&0===(this.svga_memory_early_size&this.svga_memory_early_size-1)?' +
+          'this.svga_allocate_memory(this.svga_memory_early_size)>>>0:void 0;',
+      },
+      {
+        // The VGA's constructor takes the block when it is of its size, else allocates as before.
+        find: 'c=a.svga_allocate_memory(this.vga_memory_size)>>>0;',
+        replace:
+          'c=void 0!==a.svga_memory_early&&a.svga_memory_early_size===this.vga_memory_size?a.svga_memory_early:a.svga_allocate_memory(this.vga_memory_size)>>>0;a.svga_memory_early=void 0;',
+      },
+    ],
+  },
 ];
 
 /**

@@ -99,3 +99,33 @@ test("the Node target's v86 shares one empty entry among the idle ports, its dev
     await v86.destroy();
   }
 });
+
+test("the Node target's v86 takes the VGA's memory from WebAssembly right after the RAM, so that one garbage collection covers both growths", async () => {
+  // Every growth of v86's WebAssembly memory makes V8 start a full collection; the order of the
+  // exports v86 calls as it sets up shows whether anything comes between the two allocations.
+  const calls: string[] = [];
+  const assets = await new NodeAssets({ download: false }).describe('2.4.20');
+  const options = restoreOptions(assets);
+  const v86 = new V86({
+    ...options,
+    wasm_fn: async (imports: WebAssembly.Imports) => {
+      const { instance } = await WebAssembly.instantiate(readFileSync(options.wasm_path ?? ''), imports);
+      const logged: Record<string, unknown> = {};
+      for (const [name, value] of Object.entries(instance.exports)) {
+        logged[name] = typeof value === 'function' ? (...args: unknown[]) => (calls.push(name), (value as (...a: unknown[]) => unknown)(...args)) : value;
+      }
+      return logged as WebAssembly.Exports;
+    },
+  });
+  try {
+    await v86Loaded(v86);
+    const ram = calls.indexOf('allocate_memory');
+    assert.ok(ram >= 0, 'v86 allocated its RAM');
+    // Unpatched, it comes after reset_cpu and the JavaScript that builds the devices before the VGA, by when the
+    // collection the RAM started is over.
+    assert.equal(calls[ram + 1], 'svga_allocate_memory', `after the RAM: ${calls.slice(ram + 1, ram + 4).join(', ')}`);
+    assert.equal(calls.filter((c) => c === 'svga_allocate_memory').length, 1, 'the VGA allocates once');
+  } finally {
+    await v86.destroy();
+  }
+});
