@@ -10,7 +10,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SnapshotError } from '../harness/errors.ts';
 import { GUEST_MEMORY } from '../harness/machine/v86-config.ts';
-import { cacheRoot, readRegularFile, removeStaleTemps, writeFailure } from './image-resolver.ts';
+import { cacheRoot, readRegularFileNow, removeStaleTemps, writeFailure } from './image-resolver.ts';
 import type { SnapshotStore } from '../harness/machine/snapshot.ts';
 import { zlibGzip } from './gzip.ts';
 
@@ -40,12 +40,13 @@ export class FileSnapshotStore implements SnapshotStore {
     return path.join(this.location, `${key}.snap`);
   }
 
-  async read(key: string): Promise<Uint8Array | null> {
+  /** Read at once (readRegularFileNow): a restore waits for these bytes, and the async read's turns waited behind v86's set-up. */
+  read(key: string): Promise<Uint8Array | null> {
     try {
-      return await readRegularFile(this.file(key), MAX_SNAPSHOT_BYTES);
+      return Promise.resolve(readRegularFileNow(this.file(key), MAX_SNAPSHOT_BYTES));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw e;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return Promise.resolve(null);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
   }
 

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { ImageError } from '../../harness/errors.ts';
 import { SnapshotCache, type Snapshot } from '../../harness/machine/snapshot.ts';
 import { findKernel } from '../../kernel-images/manifest.ts';
-import { boundedBody, kernelAvailability, MAX_KERNEL_FILE_BYTES, readRegularFile, RefusedFile, removeStaleTemps, resolveKernelFile, STALE_TEMP_MS } from '../../node/image-resolver.ts';
+import { boundedBody, kernelAvailability, MAX_KERNEL_FILE_BYTES, readRegularFile, readRegularFileNow, RefusedFile, removeStaleTemps, resolveKernelFile, STALE_TEMP_MS } from '../../node/image-resolver.ts';
 import { FileSnapshotStore } from '../../node/snapshot-store.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -60,7 +60,7 @@ function sample(key: string): Snapshot {
   return { key, state: new Uint8Array(64).fill(7).buffer, release: '2.4.20', version: '#1', bootConsole: '', bootMs: 1 };
 }
 
-test('readRegularFile refuses a FIFO, /dev/zero through a symlink, a directory and a file over its size, each in a sentence', FAST, async (t) => {
+test('readRegularFile and readRegularFileNow refuse a FIFO, /dev/zero through a symlink, a directory and a file over its size, each in a sentence', FAST, async (t) => {
   const dir = await tempDir(t);
   const fifo = path.join(dir, 'fifo');
   mkfifo(fifo);
@@ -76,13 +76,16 @@ test('readRegularFile refuses a FIFO, /dev/zero through a symlink, a directory a
     [big, 1024, `${big} is larger than 1024 bytes (2048 bytes)`],
   ];
   for (const [file, max, message] of cases) {
-    await timed(assert.rejects(readRegularFile(file, max), (e: unknown) => e instanceof RefusedFile && e.message === message));
+    const refused = (e: unknown): boolean => e instanceof RefusedFile && e.message === message;
+    await timed(assert.rejects(readRegularFile(file, max), refused));
+    await timed(Promise.resolve().then(() => assert.throws(() => readRegularFileNow(file, max), refused)));
   }
   // A symlink to a regular file is followed.
   const real = path.join(dir, 'real');
   await writeFile(real, 'abc');
   await symlink(real, path.join(dir, 'link'));
   assert.deepEqual([...(await readRegularFile(path.join(dir, 'link'), 3))], [0x61, 0x62, 0x63]);
+  assert.deepEqual([...readRegularFileNow(path.join(dir, 'link'), 3)], [0x61, 0x62, 0x63]);
 });
 
 test('a FIFO as the mirror\'s kernel image is reported, not waited on (modlab kernels, modlab run)', FAST, async (t) => {
