@@ -3,6 +3,7 @@ import { boot as bootCore, type BootOptions, type Machine } from '../harness/mac
 import { SnapshotCache } from '../harness/machine/snapshot.ts';
 import { NodeAssets } from './assets.ts';
 import { FileSnapshotStore } from './snapshot-store.ts';
+import { markOneTimeRun } from './cached-script.ts';
 import { DEFAULT_KERNEL } from '../kernel-images/manifest.ts';
 
 let sharedAssets: NodeAssets | null = null;
@@ -25,7 +26,12 @@ export function boot(options: Omit<BootOptions, 'assets'> & { assets?: BootOptio
   // snapshot's key is worked out and the file read (~0.1 s of the main thread that would otherwise follow them).
   const kernel = options.kernel ?? DEFAULT_KERNEL;
   const expectSnapshot = options.expectSnapshot ?? (snapshots === sharedSnapshots && sharedStore !== null && typeof kernel === 'string' && sharedStore.holdsSomeFor(kernel));
-  return bootCore({ ...options, assets: options.assets ?? sharedAssets, snapshots, expectSnapshot });
+  // A process that boots and saves a machine keeps no V8 code cache: the runs after it restore (cached-script.ts).
+  const onEvent: BootOptions['onEvent'] = (event) => {
+    if (event.type === 'ready' && event.saved) markOneTimeRun();
+    options.onEvent?.(event);
+  };
+  return bootCore({ ...options, assets: options.assets ?? sharedAssets, snapshots, expectSnapshot, onEvent });
 }
 
 export type { Machine } from '../harness/machine/machine.ts';

@@ -5,7 +5,9 @@
  * run calls, would cost a one-shot call's main thread every time; Node 20
  * has no compile cache for ES modules or require(), but vm.Script takes one.
  * The first run compiles as usual and keeps, at exit, what V8 compiled by
- * then; later runs load that instead.
+ * then; later runs load that instead. A run that booted a kernel and saved
+ * its machine keeps nothing (see oneTimeRun): the next run, which restores
+ * that machine as every later one will, keeps its code instead.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,6 +26,26 @@ export type ImportUrl = (url: string) => Promise<unknown>;
  * the importUrl that node/import-url.ts stands for there.
  */
 type ScriptFunction = (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string, importMetaUrl: string, importUrl: ImportUrl) => void;
+
+/**
+ * Set when this process did work that later runs will not do: it booted a
+ * kernel and saved the machine, which the runs after it restore. Its code
+ * would stand for theirs: the boot's, and none of the restore's, so each
+ * restore compiled its own path again, and loaded a larger cache (a one-shot
+ * call ~13 ms slower, 20 alternated pairs, against a cache kept by a restore).
+ * Kept on `process` under a registered symbol, not in this module: the built
+ * CLI's entry and its bundle each carry a copy of this module (cli/build.ts).
+ */
+const ONE_TIME_RUN = Symbol.for('modlab.one-time-run');
+
+/** Marks this run as one whose compiled code is not kept (node/boot.ts: a machine was booted and saved). */
+export function markOneTimeRun(): void {
+  (process as unknown as Record<symbol, boolean>)[ONE_TIME_RUN] = true;
+}
+
+function isOneTimeRun(): boolean {
+  return (process as unknown as Record<symbol, boolean | undefined>)[ONE_TIME_RUN] === true;
+}
 
 const NO_IMPORT: ImportUrl = (url) => Promise.reject(new Error(`a cached script cannot import ${url}`));
 
@@ -53,6 +75,7 @@ export function runCachedCommonJs(file: string, cacheName: string, options: Cach
   // Kept at exit: by then the functions this run called are compiled too, and go into the cache.
   if (!cachedData || script.cachedDataRejected === true) {
     process.once('exit', () => {
+      if (isOneTimeRun()) return;
       writeCodeCache(cacheFile, script.createCachedData());
       if (options.supersedes) removeSuperseded(path.dirname(cacheFile), options.supersedes);
     });
