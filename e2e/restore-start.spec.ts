@@ -53,3 +53,14 @@ test("the saved machine is asked for before the lab's own code (xterm.js) has lo
   await expect(page.locator('#progress')).toContainText('restored from a saved machine');
   expect(heldUntilIndex).toBe(true);
 });
+
+test("the page marks its ready stage and the link's answer on its own timeline (the bench's in-page figures read them)", async ({ page }) => {
+  await page.goto('./?kernel=2.4.20&call=create_module&name=marks&size=4096&run=1');
+  await expect(page.locator('#result')).toHaveAttribute('data-outcome', 'success', { timeout: 120_000 });
+  const marks = await page.evaluate(() => performance.getEntriesByType('mark').map((m) => ({ name: m.name, at: m.startTime })));
+  const at = (name: string): number => marks.find((m) => m.name === name)?.at ?? Number.NaN;
+  // In the order the page goes through them, each after its navigation started.
+  expect(at('modlab-stage:starting')).toBeGreaterThan(0);
+  expect(at('modlab-stage:ready')).toBeGreaterThan(at('modlab-stage:starting'));
+  expect(at('modlab-answer:success')).toBeGreaterThan(at('modlab-stage:ready'));
+});

@@ -167,6 +167,8 @@ function stage(text: string, failed = false): void {
   progress.textContent = stages.join(' → ');
   progress.classList.toggle('failed', failed);
   progress.dataset['stage'] = failed ? 'failed' : text;
+  // On the page's timeline, so a visit's own figure (navigation → ready) can be read without polling the page (bench/browser-visit.ts).
+  performance.mark(`modlab-stage:${failed ? 'failed' : text}`);
 }
 
 function onEvent(e: MachineEvent): void {
