@@ -6,7 +6,7 @@
  * has no compile cache for ES modules or require(), but vm.Script takes one.
  * The first run compiles as usual and keeps, at exit, what V8 compiled by
  * then; later runs load that instead. A run that booted a kernel and saved
- * its machine keeps nothing (see oneTimeRun): the next run, which restores
+ * its machine keeps nothing (markOneTimeRun): the next run, which restores
  * that machine as every later one will, keeps its code instead.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';

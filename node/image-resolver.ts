@@ -268,19 +268,26 @@ export async function readRegularFile(file: string, maxBytes: number, timeoutMs 
 async function readAll(handle: FileHandle, maxBytes: number, check: (s: Stats) => void, file: string): Promise<Uint8Array> {
   const s = await handle.stat();
   check(s);
-  // One byte more than allowed, so a file that grew since the stat is caught rather than cut.
-  const buffer = new Uint8Array(Math.min(s.size, maxBytes) + 1);
+  const buffer = bufferFor(s, maxBytes);
   let length = 0;
   for (;;) {
     const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-    if (bytesRead === 0) break;
     length += bytesRead;
-    if (length === buffer.length) {
-      if (length > maxBytes) throw grewPast(file, maxBytes);
-      break;
-    }
+    if (readDone(bytesRead, length, buffer, file, maxBytes)) return buffer.subarray(0, length);
   }
-  return buffer.subarray(0, length);
+}
+
+/** One byte more than allowed, so a file that grew since the stat is caught rather than cut. */
+function bufferFor(s: Stats, maxBytes: number): Uint8Array {
+  return new Uint8Array(Math.min(s.size, maxBytes) + 1);
+}
+
+/** After a read of `n` bytes that filled `buffer` to `length`: whether the file is read; throws when it grew past `maxBytes`. */
+function readDone(n: number, length: number, buffer: Uint8Array, file: string, maxBytes: number): boolean {
+  if (n === 0) return true;
+  if (length < buffer.length) return false;
+  if (length > maxBytes) throw grewPast(file, maxBytes);
+  return true;
 }
 
 /**
@@ -297,18 +304,13 @@ export function readRegularFileNow(file: string, maxBytes: number): Uint8Array {
   try {
     const s = fstatSync(fd);
     check(s);
-    const buffer = new Uint8Array(Math.min(s.size, maxBytes) + 1);
+    const buffer = bufferFor(s, maxBytes);
     let length = 0;
     for (;;) {
       const bytesRead = readSync(fd, buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
       length += bytesRead;
-      if (length === buffer.length) {
-        if (length > maxBytes) throw grewPast(file, maxBytes);
-        break;
-      }
+      if (readDone(bytesRead, length, buffer, file, maxBytes)) return buffer.subarray(0, length);
     }
-    return buffer.subarray(0, length);
   } finally {
     closeSync(fd);
   }
