@@ -76,28 +76,24 @@ async function ready(page: Page): Promise<void> {
  * until they happen (see the file's head).
  */
 async function shown(page: Page, selector: string, markPrefix: string): Promise<number> {
-  return page.evaluate(
-    ({ selector, markPrefix, deadline }) =>
-      new Promise<number>((resolve, reject) => {
-        const observer = new MutationObserver(() => {
-          if (!document.querySelector(selector)) return;
-          observer.disconnect();
-          clearTimeout(timer);
-          resolve(performance.getEntriesByType('mark').find((m) => m.name.startsWith(markPrefix))?.startTime ?? performance.now());
-        });
-        const timer = setTimeout(() => {
-          observer.disconnect();
-          reject(new Error(`the page did not show ${selector} within ${deadline / 1000} s`));
-        }, deadline);
-        observer.observe(document, { subtree: true, attributes: true, attributeFilter: ['data-stage', 'data-outcome'] });
-        if (document.querySelector(selector)) {
-          observer.disconnect();
-          clearTimeout(timer);
-          resolve(performance.getEntriesByType('mark').find((m) => m.name.startsWith(markPrefix))?.startTime ?? performance.now());
-        }
-      }),
-    { selector, markPrefix, deadline: STEP_MS },
-  );
+  // No named functions in here: tsx wraps those in a helper the page does not have.
+  return page.evaluate(({ selector, markPrefix, deadline }) => {
+    let observer: MutationObserver | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return new Promise<void>((resolve, reject) => {
+      observer = new MutationObserver(() => {
+        if (document.querySelector(selector)) resolve();
+      });
+      timer = setTimeout(() => reject(new Error(`the page did not show ${selector} within ${deadline / 1000} s`)), deadline);
+      observer.observe(document, { subtree: true, attributes: true, attributeFilter: ['data-stage', 'data-outcome'] });
+      if (document.querySelector(selector)) resolve();
+    })
+      .finally(() => {
+        observer?.disconnect();
+        clearTimeout(timer);
+      })
+      .then(() => performance.getEntriesByType('mark').find((m) => m.name.startsWith(markPrefix))?.startTime ?? performance.now());
+  }, { selector, markPrefix, deadline: STEP_MS });
 }
 
 /** Whether the page's IndexedDB holds a saved machine for 2.4.20: the first visit keeps it there in the background. */
