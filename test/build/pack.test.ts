@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -80,14 +80,22 @@ test('npm pack, installed into an empty folder: npx modlab call create_module x 
     // A course's CI: no cache folder of modlab's own set, the per-user cache under XDG_CACHE_HOME, npx kept off the network.
     const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: cache, MODLAB_IMAGE_MIRROR: mirror, npm_config_offline: 'true' };
     delete env['MODLAB_CACHE_DIR'];
+    const saved = (): Array<[string, number]> =>
+      filesBelow(path.join(cache, 'modlab'))
+        .filter((p) => p.startsWith('snapshots/2.4.20-'))
+        .map((p) => [p, statSync(path.join(cache, 'modlab', p)).mtimeMs]);
+    let afterFirst: Array<[string, number]> = [];
     for (const time of ['first', 'second']) {
       const call = run('npx', ['modlab', 'call', 'create_module', 'x', '4096'], app, env);
       assert.equal(call.status, 0, `${time} call: ${said(call)}`);
       assert.match(call.stdout, /^kernel 2\.4\.20: Linux 2\.4\.20, ready in /m, `${time} call`);
       assert.match(call.stdout, /create_module\("x", 4096\)\s+= 0xc8800000/, `${time} call`);
+      // The first call's boot saved the machine where a user's cache goes; the second restored it and saved nothing.
+      if (time === 'first') afterFirst = saved();
+      else assert.deepEqual(saved(), afterFirst);
     }
-    // The machine was saved where a user's cache goes, and the installed package is as npm left it.
-    assert.ok(filesBelow(path.join(cache, 'modlab')).some((p) => p.startsWith('snapshots/2.4.20-')), `a saved 2.4.20 machine in ${cache}/modlab`);
+    assert.equal(afterFirst.length, 1, `one saved 2.4.20 machine in ${cache}/modlab`);
+    // The installed package is as npm left it.
     assert.deepEqual(filesBelow(packageDir), before);
   } finally {
     rmSync(work, { recursive: true, force: true });
