@@ -29,6 +29,7 @@ import { TextSize } from './text-size.ts';
 import { isPresenting, setUpPresenter, wantsPresenting, withPresenting } from './presenter.ts';
 import { kernelLabel, userKernelLabel } from './kernel-label.ts';
 import { $ } from './dom.ts';
+import { markOnTimeline } from './timeline-mark.ts';
 import { hasScenario, isEmbedded, keepEmbedded, setUpEmbed } from './embed.ts';
 import { setUpOffline } from './offline.ts';
 import { makePageApi, type PageApiHost } from './page-api.ts';
@@ -167,8 +168,7 @@ function stage(text: string, failed = false): void {
   progress.textContent = stages.join(' → ');
   progress.classList.toggle('failed', failed);
   progress.dataset['stage'] = failed ? 'failed' : text;
-  // On the page's timeline, so a visit's own figure (navigation → ready) can be read without polling the page (bench/browser-visit.ts).
-  performance.mark(`modlab-stage:${failed ? 'failed' : text}`);
+  markOnTimeline(`modlab-stage:${failed ? 'failed' : text}`);
 }
 
 function onEvent(e: MachineEvent): void {

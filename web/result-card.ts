@@ -6,6 +6,7 @@ import { GUEST_MEMORY } from '../harness/machine/v86-config.ts';
 import { dataText, retText } from '../harness/reports/text.ts';
 import { el } from './dom.ts';
 import { execAnswer, execText } from './exec-text.ts';
+import { markOnTimeline } from './timeline-mark.ts';
 
 
 /** What failed when the errno did not come from the call itself. */
@@ -43,8 +44,7 @@ export function renderResult(card: HTMLElement, r: CallRecord, procModulesLine: 
   card.classList.add(res.kind);
   card.dataset['outcome'] = res.kind === 'crash' ? `crash:${res.crash}` : res.kind === 'errno' ? res.errnoName : 'success';
   card.replaceChildren(el('p', `${callText(r.call)} on Linux ${r.kernel}, ${r.elapsedMs.toFixed(1)} ms`), ...outcome(r));
-  // On the page's timeline, so a visit's own figure (navigation → answer) can be read without polling the page (bench/browser-visit.ts).
-  performance.mark(`modlab-answer:${card.dataset['outcome']}`);
+  markOnTimeline(`modlab-answer:${card.dataset['outcome']}`);
   if (res.kind !== 'crash' && res.data) card.append(el('p', `The kernel wrote back: ${dataText(res.data)}`));
   // A crash's console is shown above; any other call's messages (a module's printk) here.
   const printed = r.console.replace(/\r/g, '').trim();

